@@ -1,0 +1,41 @@
+#pragma once
+// Stage 3: the model card and the image classifier. Only src/model/classifier.cpp includes LibTorch.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mpmri/labels.hpp"
+#include "mpmri/preprocess.hpp"
+
+namespace mpmri {
+
+struct ModelCard {
+  std::string name;
+  std::string path_json, path_pt;
+  std::vector<std::string> classes;      // output order of the network (subset or all of kLabelNames)
+  GridSpec grid;
+  NormSpec norm;
+  std::string torch_version;
+  std::string sha256;                    // of the .pt file
+  std::string raw_json;                  // the whole card, for provenance
+};
+
+// Reads <name>.json; checks classes are known labels and the grid is sane. Throws Error(Model).
+ModelCard read_model_card(const std::string& json_path);
+// Given the .pt path, finds the card beside it (same stem, .json).
+ModelCard read_model_card_for(const std::string& pt_path);
+
+class ImageClassifier {
+ public:
+  virtual ~ImageClassifier() = default;
+  // Input: each element is one prepared volume (z,y,x as the card's grid). Output: probabilities over
+  // all kNumLabels labels (classes the network lacks get 0).
+  virtual std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) = 0;
+  virtual const ModelCard& card() const = 0;
+};
+
+// Loads the TorchScript file, checks sha256 and a dummy forward pass against the card. Throws Error(Model).
+std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device = "cpu",
+                                                 int threads = 0);
+
+}  // namespace mpmri
