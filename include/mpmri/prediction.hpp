@@ -37,7 +37,8 @@ struct SeriesResult {
   std::string study_uid, series_uid;
   int series_number = 0;
   std::string series_description;
-  Label label = Label::Other;
+  Label label = Label::Other;           // one label per series (README "Series label")
+  std::vector<Label> volume_labels;     // distinct labels of its volumes, in volume order
   double confidence = 0;
   VolumeStatus status = VolumeStatus::Ok;
   std::string reason;

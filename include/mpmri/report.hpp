@@ -8,12 +8,14 @@
 
 namespace mpmri {
 
-// Column layout of volumes.csv (also read back by `evaluate`):
+// Column layout of volumes.csv (also read back by `evaluate`). echo_time_ms, b_value and temporal_index
+// hold the volume's value (split key when the series was split, else the header value; blank if absent).
 // study_uid,series_uid,series_number,series_description,volume_index,echo_time_ms,b_value,temporal_index,
 // image_type,label,confidence,p_T1WI_In..p_Other,status,reason,evidence,manufacturer,field_strength_t
 std::string volumes_csv_header();
 std::string volumes_csv_rows(const StudyResult& study);
-// series.csv: study_uid,series_uid,series_number,series_description,volumes,label,confidence,status,reason
+// series.csv: study_uid,series_uid,series_number,series_description,volumes,label,labels,confidence,status,reason
+// (labels = the distinct volume labels joined by ';')
 std::string series_csv_header();
 std::string series_csv_rows(const StudyResult& study);
 std::string csv_escape(const std::string& field);
