@@ -92,6 +92,9 @@ struct VolumeImage {
 struct SkippedFile {
   std::string path;
   std::string reason;
+  // true when the file looked like DICOM (preamble, DICM magic or .dcm name) but could not be read:
+  // it counts as a failure in the exit code; a README or a structured report is skipped, not failed.
+  bool is_error = false;
 };
 
 // A series (or part of one) that could not be loaded.
