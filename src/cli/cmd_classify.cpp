@@ -1,9 +1,41 @@
-// Placeholder until the classify subcommand lands; it refuses to run rather than pretend.
+// `mpmri-classify [classify] DIR...`: the main job. The whole interface is declared here.
+#include <map>
+
 #include "command.hpp"
+#include "mpmri/runner.hpp"
 
 namespace mpmri::cli {
+
 void add_classify_command(CLI::App& app, CommandSlot& slot) {
-  auto* sub = app.add_subcommand("classify", "(not yet implemented)");
-  sub->callback([&slot] { slot.run = [] () -> ExitCode { throw Error(ErrorKind::Internal, "classify is not implemented yet"); }; });
+  auto opts = std::make_shared<ClassifyOptions>();
+  auto mode = std::make_shared<std::string>("fusion");
+  auto* sub = app.add_subcommand("classify", "Label every volume and series under DIR... (the default command)");
+  sub->add_option("inputs", opts->inputs, "Study folders or archives (any layout, NBIA/TCIA included)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  sub->add_option("-o,--out", opts->out_dir, "Output folder: volumes.csv, series.csv, results.json, thumbnails/")
+      ->capture_default_str();
+  sub->add_option("--model", opts->model_path, "TorchScript model (.pt) with its card (.json) beside it; "
+                                                "default: the shipped models/default.pt or $MPMRI_MODEL");
+  sub->add_option("--device", opts->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  sub->add_option("-j,--jobs", opts->jobs, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--mode", *mode, "image: pixels only; header: DICOM header rules only; fusion: both")
+      ->check(CLI::IsMember({"image", "header", "fusion"}))
+      ->capture_default_str();
+  sub->add_flag("--json", opts->json_stdout, "Also write results to stdout, one JSON object per study (JSON Lines)");
+  sub->add_flag("!--no-progress", opts->progress, "Never draw the progress bar");
+  sub->add_option("--report", opts->report_html, "Write a self-contained HTML report with thumbnails");
+  sub->add_option("--keyword-rules", opts->decision.keyword_rules_path,
+                  "JSON file of SeriesDescription/ProtocolName keyword rules (replaces the built-in ones)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--fusion-params", opts->decision.fusion_params_path, "JSON file of fusion parameters")
+      ->check(CLI::ExistingFile);
+  sub->callback([&slot, opts, mode] {
+    static const std::map<std::string, Mode> modes{{"image", Mode::Image}, {"header", Mode::Header}, {"fusion", Mode::Fusion}};
+    opts->mode = modes.at(*mode);
+    opts->arguments = slot.argv;
+    slot.run = [opts] { return run_classify(*opts).exit_code(); };
+  });
 }
+
 }  // namespace mpmri::cli

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "mpmri/error.hpp"
 
@@ -13,6 +15,7 @@ using RunFn = std::function<ExitCode()>;
 // Filled by the subcommand that CLI11 parsed; main() runs it inside the single catch.
 struct CommandSlot {
   RunFn run;
+  std::vector<std::string> argv;  // the command line as given, for provenance in outputs
 };
 
 void add_classify_command(CLI::App& app, CommandSlot& slot);

@@ -25,6 +25,7 @@ int run_main(CLI::App& app, CommandSlot& slot, int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
   app.set_version_flag("--version", tool_version());
   app.require_subcommand(0, 1);
+  slot.argv.assign(argv, argv + argc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

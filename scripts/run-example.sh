@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: build, generate the example study (fixed seed), classify it
+# with the shipped model in models/, and print the series table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+example=examples/study-seed1
+if [ ! -f "$example/labels.csv" ]; then
+  ./build/src/cli/mpmri-synth --out "$example" --studies 1 --seed 1
+fi
+./build/src/cli/mpmri-classify "$example" -o out/example --report out/example/report.html
+column -s, -t < out/example/series.csv | cut -c1-200

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command of README.md: install, build, run every test; then the loader, synth and eval tests
+# again under AddressSanitizer + UndefinedBehaviorSanitizer (LibTorch off: it is not ASan-clean).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+(cd build && ctest --output-on-failure -j"$(nproc)")
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPMRI_SANITIZE=ON -DMPMRI_WITH_TORCH=OFF \
+  -DMPMRI_BUILD_BENCH=OFF >/dev/null
+asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/test_(core|dicom|synth|eval|report)[a-z_]*:' | sed 's|^tests/||;s|:$||' | sort -u)
+cmake --build build-asan -j"$(nproc)" --target $asan_tests
+(cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "^($(echo $asan_tests | tr ' ' '|'))\$")

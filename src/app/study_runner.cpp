@@ -1,0 +1,191 @@
+// scan -> load + preprocess (parallel) -> infer + decide + write (in order), one study at a time.
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "mpmri/dicom.hpp"
+#include "mpmri/io.hpp"
+#include "mpmri/model.hpp"
+#include "mpmri/preprocess.hpp"
+#include "mpmri/report.hpp"
+#include "mpmri/runner.hpp"
+#include "progress.hpp"
+#include "study_source.hpp"
+
+namespace mpmri {
+
+namespace {
+
+// One study on its way through the pipeline.
+struct StudyWork {
+  StudyResult result;
+  std::vector<std::vector<float>> inputs;  // model inputs, aligned with result.volumes (empty if failed)
+};
+
+std::string thumbnail_path(const std::string& out_dir, const VolumeInfo& v) {
+  return out_dir + "/thumbnails/" + v.header.series_uid + "_" + std::to_string(v.volume_index) + ".png";
+}
+
+// Volumes of scanned series that could not be split or read at all become failed series rows.
+void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed) {
+  for (const auto& f : failed) {
+    if (f.study_uid != study.study_uid) continue;
+    SeriesResult s;
+    s.study_uid = f.study_uid;
+    s.series_uid = f.series_uid;
+    s.status = VolumeStatus::Failed;
+    s.reason = f.reason;
+    study.series.push_back(s);
+  }
+}
+
+void load_and_prepare(StudyWork& work, const ClassifyOptions& options, const ModelCard* card,
+                      const ScanOptions& scan_options) {
+  tbb::parallel_for(size_t(0), work.result.volumes.size(), [&](size_t i) {
+    VolumeResult& v = work.result.volumes[i];
+    try {
+      VolumeImage image = load_volume(v.info, scan_options);
+      write_thumbnail_png(image, thumbnail_path(options.out_dir, v.info));
+      if (card) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
+    } catch (const std::exception& e) {
+      v.status = VolumeStatus::Failed;
+      v.reason = e.what();
+    }
+  });
+}
+
+void infer(StudyWork& work, ImageClassifier& classifier) {
+  std::vector<std::vector<float>> batch;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < work.result.volumes.size(); ++i) {
+    if (work.result.volumes[i].status != VolumeStatus::Ok) continue;
+    batch.push_back(std::move(work.inputs[i]));
+    index.push_back(i);
+  }
+  if (batch.empty()) return;
+  std::vector<LabelProbs> probs = classifier.predict(batch);
+  for (size_t k = 0; k < index.size(); ++k) work.result.volumes[index[k]].image_probs = probs[k];
+}
+
+}  // namespace
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("MPMRI_MODEL"); env && *env) return env;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "mpmri-classify" / "models" / "default.pt";
+    if (fs::exists(installed)) return installed.string();
+  }
+  return std::string(MPMRI_SOURCE_DIR) + "/models/default.pt";
+}
+
+Outcome run_classify(const ClassifyOptions& options) {
+  if (options.inputs.empty()) throw Error(ErrorKind::Usage, "no input folder given");
+  for (const auto& in : options.inputs)
+    if (!std::filesystem::exists(in)) throw Error(ErrorKind::Usage, "input does not exist: " + in);
+
+  const int threads = options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, threads));
+
+  std::unique_ptr<ImageClassifier> classifier;
+  if (options.mode != Mode::Header) {
+    std::string model = options.model_path.empty() ? default_model_path() : options.model_path;
+    classifier = load_classifier(model, options.device, threads);
+    spdlog::info("model {} ({})", classifier->card().name, model);
+  }
+  const ModelCard* card = classifier ? &classifier->card() : nullptr;
+  DecisionEngine decisions(options.decision);
+
+  RunProvenance provenance;
+  provenance.tool_version = tool_version();
+  provenance.model_name = card ? card->name : "";
+  provenance.model_sha256 = card ? card->sha256 : "";
+  provenance.mode = options.mode == Mode::Image ? "image" : options.mode == Mode::Header ? "header" : "fusion";
+  provenance.arguments = options.arguments;
+  ResultsWriter writer(options.out_dir, provenance);
+  std::unique_ptr<HtmlReport> html;
+  if (!options.report_html.empty()) html = std::make_unique<HtmlReport>(options.report_html, options.out_dir);
+
+  ScanOptions scan_options;
+  scan_options.threads = threads;
+  StudySource source(options.inputs, scan_options);
+  Progress progress(options.progress && ::isatty(STDERR_FILENO));
+  Outcome outcome;
+
+  tbb::parallel_pipeline(
+      2,  // two studies in flight: one decoding while the previous one is inferred and written
+      tbb::make_filter<void, std::shared_ptr<StudyWork>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<StudyWork> {
+            std::optional<Study> study = source.next();
+            if (!study) {
+              fc.stop();
+              return nullptr;
+            }
+            auto work = std::make_shared<StudyWork>();
+            work->result.study_uid = study->study_uid;
+            for (auto& series : study->series)
+              for (auto& volume : series.volumes) {
+                VolumeResult r;
+                r.info = std::move(volume);
+                work->result.volumes.push_back(std::move(r));
+              }
+            work->inputs.resize(work->result.volumes.size());
+            return work;
+          }) &
+          tbb::make_filter<std::shared_ptr<StudyWork>, std::shared_ptr<StudyWork>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<StudyWork> work) {
+                load_and_prepare(*work, options, card, scan_options);
+                return work;
+              }) &
+          tbb::make_filter<std::shared_ptr<StudyWork>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StudyWork> work) {
+                StudyResult& study = work->result;
+                if (classifier) {
+                  try {
+                    infer(*work, *classifier);
+                  } catch (const Error& e) {
+                    for (auto& v : study.volumes)
+                      if (v.status == VolumeStatus::Ok) {
+                        v.status = VolumeStatus::Failed;
+                        v.reason = std::string("inference failed: ") + e.what();
+                      }
+                  }
+                }
+                decisions.decide_study(study.volumes, options.mode);
+                study.series = decisions.summarize_series(study.volumes);
+                add_failed_series(study, source.failed());
+                for (const auto& v : study.volumes) (v.status == VolumeStatus::Ok ? outcome.ok : outcome.failed)++;
+                writer.add_study(study);
+                if (html) html->add_study(study);
+                if (options.json_stdout) std::cout << study_json(study) << "\n" << std::flush;
+                progress.update(source.folders_done(), source.folders_total(), study.volumes.size());
+              }));
+
+  progress.finish();
+  for (const auto& f : source.failed()) {
+    (void)f;
+    outcome.failed++;
+  }
+  for (const auto& s : source.skipped()) {
+    if (s.is_error) outcome.failed++;
+    spdlog::debug("skipped {}: {}", s.path, s.reason);
+  }
+  writer.add_skipped(source.skipped());
+  writer.finish();
+  if (html) html->finish();
+  spdlog::info("{} volumes classified, {} failed; results in {}", outcome.ok, outcome.failed, options.out_dir);
+  return outcome;
+}
+
+}  // namespace mpmri

@@ -1,0 +1,64 @@
+#include "study_source.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace mpmri {
+
+StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptions& options) : options_(options) {
+  std::vector<std::string> files = list_files(inputs, skipped_);
+  std::map<std::string, std::vector<std::string>> by_folder;
+  for (auto& f : files) by_folder[std::filesystem::path(f).parent_path().string()].push_back(std::move(f));
+  folders_.reserve(by_folder.size());
+  for (auto& [folder, list] : by_folder) {
+    std::sort(list.begin(), list.end());
+    folders_.push_back(std::move(list));
+  }
+}
+
+void StudySource::merge(Study&& study, std::vector<std::string>& touched) {
+  auto it = pending_.find(study.study_uid);
+  touched.push_back(study.study_uid);
+  if (it == pending_.end()) {
+    pending_order_.push_back(study.study_uid);
+    pending_.emplace(study.study_uid, std::move(study));
+    return;
+  }
+  // A series split over two folders is unusual; keep the parts as they came rather than re-split.
+  for (auto& s : study.series) it->second.series.push_back(std::move(s));
+}
+
+void StudySource::scan_next_folder() {
+  ScanResult scan = scan_files(folders_[next_folder_++], options_);
+  for (auto& s : scan.skipped) skipped_.push_back(std::move(s));
+  for (auto& f : scan.failed) failed_.push_back(std::move(f));
+  if (scan.studies.empty()) return;  // a folder without DICOM images says nothing about study ends
+
+  std::vector<std::string> touched;
+  for (auto& study : scan.studies) merge(std::move(study), touched);
+  std::vector<std::string> still_pending;
+  for (auto& uid : pending_order_) {
+    if (std::find(touched.begin(), touched.end(), uid) != touched.end()) {
+      still_pending.push_back(uid);
+    } else {
+      ready_.push_back(std::move(pending_[uid]));
+      pending_.erase(uid);
+    }
+  }
+  pending_order_ = std::move(still_pending);
+}
+
+std::optional<Study> StudySource::next() {
+  while (ready_.empty() && next_folder_ < folders_.size()) scan_next_folder();
+  if (ready_.empty()) {
+    for (auto& uid : pending_order_) ready_.push_back(std::move(pending_[uid]));
+    pending_.clear();
+    pending_order_.clear();
+  }
+  if (ready_.empty()) return std::nullopt;
+  Study s = std::move(ready_.front());
+  ready_.erase(ready_.begin());
+  return s;
+}
+
+}  // namespace mpmri

@@ -1,0 +1,43 @@
+#pragma once
+// Streams complete studies out of an archive of any size, so memory stays bounded: folders are
+// scanned one at a time in sorted order, and a study is handed out as soon as a folder holding
+// DICOM files brings none of its files (archives keep a study's series in neighbouring folders:
+// NBIA Study/Series/, scanner exports Study/, flat folders). A study whose files are spread over
+// distant folders comes out in parts; each part is still classified.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpmri/dicom.hpp"
+
+namespace mpmri {
+
+class StudySource {
+ public:
+  StudySource(const std::vector<std::string>& inputs, const ScanOptions& options);
+
+  // The next complete study, or nullopt when the archive is exhausted.
+  std::optional<Study> next();
+
+  const std::vector<SkippedFile>& skipped() const { return skipped_; }
+  const std::vector<FailedSeries>& failed() const { return failed_; }
+  std::size_t folders_total() const { return folders_.size(); }
+  std::size_t folders_done() const { return next_folder_; }
+
+ private:
+  void scan_next_folder();
+  void merge(Study&& study, std::vector<std::string>& touched);
+
+  ScanOptions options_;
+  std::vector<std::vector<std::string>> folders_;  // files per folder, folders in sorted order
+  std::size_t next_folder_ = 0;
+  std::map<std::string, Study> pending_;            // by study UID
+  std::vector<std::string> pending_order_;
+  std::vector<Study> ready_;
+  std::vector<SkippedFile> skipped_;
+  std::vector<FailedSeries> failed_;
+};
+
+}  // namespace mpmri
