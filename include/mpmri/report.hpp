@@ -1,10 +1,12 @@
 #pragma once
 // Stage 5: writers. One function per output format; files appear only when complete (atomic rename).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mpmri/prediction.hpp"
+#include "mpmri/volume.hpp"
 
 namespace mpmri {
 
@@ -40,7 +42,83 @@ class ResultsWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// The JSON object for one study (also used for --json on stdout).
+// The JSON object for one study (also used for --json on stdout, one line per study).
 std::string study_json(const StudyResult& study);
+
+// Middle slice along z, 1-99 percentile window, longest side max_side pixels; written atomically.
+// The classify runner writes OUTDIR/thumbnails/<series_uid>_<volume_index>.png with it.
+void write_thumbnail_png(const VolumeImage& image, const std::string& path, int max_side = 128);
+
+// The self-contained HTML report of a classify run: studies are streamed in, thumbnails are read from
+// out_dir/thumbnails/ and embedded, and finish() writes the file atomically.
+class HtmlReport {
+ public:
+  HtmlReport(const std::string& html_path, const std::string& out_dir);
+  ~HtmlReport();
+  void add_study(const StudyResult& study);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// RFC 4180 reading, for files our writers made (volumes.csv, series.csv) and truth files.
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;   // each padded to header.size()
+  std::vector<int> line_numbers;                // 1-based line where each row starts, for messages
+  int column(const std::string& name) const;    // -1 when absent
+};
+CsvTable parse_csv(const std::string& text);    // throws Error(Input) on an unterminated quote
+CsvTable read_csv_file(const std::string& path);  // throws Error(Io) when unreadable
+
+// Thumbnails: OUTDIR/thumbnails/<thumbnail_file_name(...)>; the HTML reports look them up by that name.
+std::string thumbnail_file_name(const std::string& series_uid, int volume_index);
+// Middle slice along z, windowed to its 1st-99th percentile, longest side scaled to max_side,
+// pixel spacing honoured; written atomically. Throws Error(Input) for an empty image.
+void write_thumbnail_png(const VolumeImage& image, const std::string& path, int max_side = 128);
+
+// A confusion matrix as a paper-ready PNG heatmap: colour = row-normalised share, text = count.
+// rows = truth classes, columns = predicted classes (may hold one extra column such as "(missing)").
+void write_confusion_png(const std::vector<std::string>& row_names, const std::vector<std::string>& col_names,
+                         const std::vector<std::vector<long>>& counts, const std::string& path);
+
+// One thumbnail card of an HTML report (read from volumes.csv, or built by `evaluate`).
+struct ReportVolume {
+  std::string study_uid, series_uid, series_description, image_type;
+  int series_number = 0, volume_index = 0;
+  std::string key;            // "TE=2.3 b=800 t=2"
+  std::optional<int> temporal_index;
+  std::string label, truth;   // truth empty when unknown
+  double confidence = 0;
+  std::string status = "ok", reason, evidence;
+  std::string thumbnail;      // PNG path; missing file = a placeholder box
+};
+std::vector<ReportVolume> read_report_volumes(const std::string& volumes_csv);
+
+// A single self-contained HTML file (images inlined as data: URIs), streamed section by section into a
+// hidden partial file and renamed into place by finish(), so a big batch never sits in memory.
+class HtmlReport {
+ public:
+  HtmlReport(const std::string& path, const std::string& title);
+  ~HtmlReport();
+  void add_html(const std::string& trusted_markup);  // caller-built markup (escape with html_escape)
+  void add_png(const std::string& png_path, const std::string& caption);
+  // One study's volumes as a thumbnail grid in reading order (T1 in/opp, T2, DWI, ADC, DCE, others).
+  void add_study(const std::string& heading, std::vector<ReportVolume> volumes);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+std::string html_escape(const std::string& text);
+// Reading order used by add_study (exposed for tests): localizers first, then by label, series, time.
+void sort_reading_order(std::vector<ReportVolume>& volumes);
+
+// The classify report: every study in OUTDIR/volumes.csv with OUTDIR/thumbnails/. Call after
+// ResultsWriter::finish().
+void write_classify_report(const std::string& out_dir, const std::string& html_path);
 
 }  // namespace mpmri
