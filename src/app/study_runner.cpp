@@ -76,18 +76,6 @@ void infer(StudyWork& work, ImageClassifier& classifier) {
 
 }  // namespace
 
-std::string default_model_path() {
-  if (const char* env = std::getenv("MPMRI_MODEL"); env && *env) return env;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    fs::path installed = exe.parent_path().parent_path() / "share" / "mpmri-classify" / "models" / "default.pt";
-    if (fs::exists(installed)) return installed.string();
-  }
-  return std::string(MPMRI_SOURCE_DIR) + "/models/default.pt";
-}
-
 Outcome run_classify(const ClassifyOptions& options) {
   if (options.inputs.empty()) throw Error(ErrorKind::Usage, "no input folder given");
   for (const auto& in : options.inputs)

@@ -34,7 +34,11 @@ void add_classify_command(CLI::App& app, CommandSlot& slot) {
     static const std::map<std::string, Mode> modes{{"image", Mode::Image}, {"header", Mode::Header}, {"fusion", Mode::Fusion}};
     opts->mode = modes.at(*mode);
     opts->arguments = slot.argv;
+#ifdef MPMRI_HAVE_RUNNER
     slot.run = [opts] { return run_classify(*opts).exit_code(); };
+#else
+    slot.run = []() -> ExitCode { throw Error(ErrorKind::Internal, "this build lacks the classify runner"); };
+#endif
   });
 }
 
