@@ -45,24 +45,6 @@ class ResultsWriter {
 // The JSON object for one study (also used for --json on stdout, one line per study).
 std::string study_json(const StudyResult& study);
 
-// Middle slice along z, 1-99 percentile window, longest side max_side pixels; written atomically.
-// The classify runner writes OUTDIR/thumbnails/<series_uid>_<volume_index>.png with it.
-void write_thumbnail_png(const VolumeImage& image, const std::string& path, int max_side = 128);
-
-// The self-contained HTML report of a classify run: studies are streamed in, thumbnails are read from
-// out_dir/thumbnails/ and embedded, and finish() writes the file atomically.
-class HtmlReport {
- public:
-  HtmlReport(const std::string& html_path, const std::string& out_dir);
-  ~HtmlReport();
-  void add_study(const StudyResult& study);
-  void finish();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-
 // RFC 4180 reading, for files our writers made (volumes.csv, series.csv) and truth files.
 struct CsvTable {
   std::vector<std::string> header;
@@ -99,10 +81,11 @@ std::vector<ReportVolume> read_report_volumes(const std::string& volumes_csv);
 
 // A single self-contained HTML file (images inlined as data: URIs), streamed section by section into a
 // hidden partial file and renamed into place by finish(), so a big batch never sits in memory.
-class HtmlReport {
+// The building block of both reports; an unfinished document is removed by the destructor.
+class HtmlDocument {
  public:
-  HtmlReport(const std::string& path, const std::string& title);
-  ~HtmlReport();
+  HtmlDocument(const std::string& path, const std::string& title);
+  ~HtmlDocument();
   void add_html(const std::string& trusted_markup);  // caller-built markup (escape with html_escape)
   void add_png(const std::string& png_path, const std::string& caption);
   // One study's volumes as a thumbnail grid in reading order (T1 in/opp, T2, DWI, ADC, DCE, others).
@@ -114,11 +97,29 @@ class HtmlReport {
   std::unique_ptr<Impl> impl_;
 };
 std::string html_escape(const std::string& text);
+// The <section> add_study writes, for callers that stream it elsewhere first.
+std::string study_section_html(const std::string& heading, std::vector<ReportVolume> volumes);
 // Reading order used by add_study (exposed for tests): localizers first, then by label, series, time.
 void sort_reading_order(std::vector<ReportVolume>& volumes);
 
-// The classify report: every study in OUTDIR/volumes.csv with OUTDIR/thumbnails/. Call after
-// ResultsWriter::finish().
+// The self-contained HTML report of a classify run: studies are streamed in, thumbnails are read from
+// out_dir/thumbnails/<thumbnail_file_name(series_uid, volume_index)> and embedded, and finish() writes
+// the file atomically.
+class HtmlReport {
+ public:
+  HtmlReport(const std::string& html_path, const std::string& out_dir);
+  ~HtmlReport();
+  void add_study(const StudyResult& study);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+// The cards add_study shows for one study (exposed for evaluate and tests).
+std::vector<ReportVolume> report_volumes(const StudyResult& study, const std::string& out_dir);
+
+// The same report rebuilt afterwards from OUTDIR/volumes.csv and OUTDIR/thumbnails/.
 void write_classify_report(const std::string& out_dir, const std::string& html_path);
 
 }  // namespace mpmri
