@@ -87,9 +87,9 @@ void HtmlReport::finish() {
   if (impl_->finished) return;
   impl_->body.close();
   HtmlDocument doc(impl_->html_path, "Liver mpMRI series classification");
-  doc.add_html("<section><h2>Summary</h2><p>" + std::to_string(impl_->studies) + " studies, " +
-               std::to_string(impl_->ok + impl_->failed) + " volumes (" + std::to_string(impl_->ok) +
-               " classified, " + std::to_string(impl_->failed) + " failed). Output folder: <code>" +
+  doc.add_html("<section><h2>Summary</h2><p>Studies: " + std::to_string(impl_->studies) + " &middot; volumes: " +
+               std::to_string(impl_->ok + impl_->failed) + " (" + std::to_string(impl_->ok) + " classified, " +
+               std::to_string(impl_->failed) + " failed). Output folder: <code>" +
                html_escape(impl_->out_dir) +
                "</code>. Each card shows the middle slice of one volume with the predicted label, its confidence "
                "and the header evidence; studies are laid out in reading order.</p></section>");
@@ -114,8 +114,8 @@ void write_classify_report(const std::string& out_dir, const std::string& html_p
     studies += (i == 0 || volumes[i - 1].study_uid != v.study_uid);
     v.thumbnail = (dir / "thumbnails" / thumbnail_file_name(v.series_uid, v.volume_index)).string();
   }
-  report.add_html("<section><h2>Summary</h2><p>" + std::to_string(studies) + " studies, " +
-                  std::to_string(ok + failed) + " volumes (" + std::to_string(ok) + " classified, " +
+  report.add_html("<section><h2>Summary</h2><p>Studies: " + std::to_string(studies) + " &middot; volumes: " +
+                  std::to_string(ok + failed) + " (" + std::to_string(ok) + " classified, " +
                   std::to_string(failed) + " failed). Output folder: <code>" + html_escape(out_dir) +
                   "</code>. Thumbnails show the middle slice of each volume.</p></section>");
   // volumes.csv holds each study's rows together (written per study), so one pass groups them.
