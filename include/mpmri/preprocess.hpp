@@ -28,8 +28,14 @@ struct NormSpec {
   double out_high = 1.0;
 };
 
-VolumeImage resample_to_grid(const VolumeImage& in, const GridSpec& grid);
-void normalize_intensities(VolumeImage& image, const NormSpec& norm);
+// Resamples onto the grid. When `inside` is given it receives one flag per output voxel: 1 where the voxel
+// centre fell inside the input's field of view, 0 where it is padding. Throws Error(Input) on empty input.
+VolumeImage resample_to_grid(const VolumeImage& in, const GridSpec& grid, std::vector<unsigned char>* inside = nullptr);
+
+// Clips at the percentiles of the voxels flagged inside (all voxels when `inside` is null) and scales to
+// [out_low, out_high]; voxels outside become out_low so padding looks the same for every volume.
+void normalize_intensities(VolumeImage& image, const NormSpec& norm,
+                           const std::vector<unsigned char>* inside = nullptr);
 
 // resample + normalise; returns voxels in z, y, x order (C-contiguous [z][y][x]) as the model expects.
 std::vector<float> prepare_model_input(const VolumeImage& in, const GridSpec& grid, const NormSpec& norm);

@@ -1,0 +1,101 @@
+"""3D ResNet for whole-volume MRI sequence classification, shared by train.py and make_tiny_model.py.
+
+Input [N, 1, Z, Y, X] (the C++ prepare_model_input grid), output raw class scores [N, classes].
+Batch-norm is used so torch.jit.optimize_for_inference can fold it into the convolutions.
+"""
+import torch
+import torch.nn as nn
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv3d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm3d(cout)
+        self.conv2 = nn.Conv3d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm3d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.short = None
+        if stride != (1, 1, 1) or cin != cout:
+            self.short = nn.Sequential(nn.Conv3d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm3d(cout))
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        s = x if self.short is None else self.short(x)
+        return self.relu(y + s)
+
+
+def stage_strides(grid_zyx, n_stages):
+    """Halve in-plane at every stage after the first; halve z only while it stays >= 2 (thin grids)."""
+    z = grid_zyx[0]
+    strides = []
+    for i in range(n_stages):
+        if i == 0:
+            strides.append((1, 1, 1))
+            continue
+        sz = 2 if z >= 4 else 1
+        z //= sz
+        strides.append((sz, 2, 2))
+    return strides
+
+
+class ResNet3D(nn.Module):
+    def __init__(self, n_classes, widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1), grid_zyx=(16, 64, 64), dropout=0.2):
+        super().__init__()
+        # The stem halves in-plane only: liver grids are thin in z.
+        self.stem = nn.Sequential(
+            nn.Conv3d(1, widths[0], 3, stride=(1, 2, 2), padding=1, bias=False),
+            nn.BatchNorm3d(widths[0]), nn.ReLU(inplace=True))
+        layers = []
+        cin = widths[0]
+        for w, n, st in zip(widths, blocks, stage_strides((max(grid_zyx[0], 1),) + tuple(grid_zyx[1:]), len(widths))):
+            for b in range(n):
+                layers.append(BasicBlock(cin, w, st if b == 0 else (1, 1, 1)))
+                cin = w
+        self.layers = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool3d(1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(cin, n_classes)
+
+    def forward(self, x):
+        x = self.layers(self.stem(x))
+        x = torch.flatten(self.pool(x), 1)
+        return self.fc(self.drop(x))
+
+
+def count_flops(model, grid_zyx):
+    """Multiply-adds x2 of every conv and linear layer for one volume (batch-norm and ReLU ignored)."""
+    total = [0]
+
+    def conv_hook(m, inp, out):
+        k = m.kernel_size[0] * m.kernel_size[1] * m.kernel_size[2]
+        total[0] += 2 * (m.in_channels // m.groups) * k * out.numel()
+
+    def fc_hook(m, inp, out):
+        total[0] += 2 * m.in_features * m.out_features
+
+    hooks = []
+    for m in model.modules():
+        if isinstance(m, nn.Conv3d):
+            hooks.append(m.register_forward_hook(conv_hook))
+        elif isinstance(m, nn.Linear):
+            hooks.append(m.register_forward_hook(fc_hook))
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 1, *grid_zyx))
+    model.train(was_training)
+    for h in hooks:
+        h.remove()
+    return int(total[0])
+
+
+def export_torchscript(model, grid_zyx, path):
+    """Traces in eval mode and saves with this torch (1.13 on Debian 12, what LibTorch here loads)."""
+    model.eval()
+    example = torch.zeros(2, 1, *grid_zyx)
+    with torch.no_grad():
+        traced = torch.jit.trace(model, example)
+    traced.save(path)
+    return traced

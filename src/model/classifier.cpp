@@ -1,0 +1,124 @@
+// The only file that includes LibTorch: loads the TorchScript network, checks it against its card, runs it.
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "mpmri/error.hpp"
+#include "mpmri/io.hpp"
+#include "mpmri/model.hpp"
+
+namespace mpmri {
+namespace {
+
+class TorchClassifier final : public ImageClassifier {
+ public:
+  TorchClassifier(ModelCard card, torch::jit::Module module, torch::Device device)
+      : card_(std::move(card)), module_(std::move(module)), device_(device) {
+    for (const auto& name : card_.classes) label_index_.push_back(index_of(*parse_label(name)));
+  }
+
+  const ModelCard& card() const override { return card_; }
+  const std::vector<int>& label_index() const { return label_index_; }
+
+  // Raw network output [N, classes] for a prepared batch; used by load-time checks and predict().
+  torch::Tensor forward(const std::vector<std::vector<float>>& batch) {
+    const auto& s = card_.grid.size;
+    const size_t per = size_t(s[0]) * size_t(s[1]) * size_t(s[2]);
+    torch::Tensor input = torch::empty({int64_t(batch.size()), 1, s[2], s[1], s[0]}, torch::kFloat32);
+    float* dst = input.data_ptr<float>();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].size() != per)
+        throw Error(ErrorKind::Internal, "model input has " + std::to_string(batch[i].size()) + " voxels, the card's grid needs " +
+                                             std::to_string(per));
+      std::copy(batch[i].begin(), batch[i].end(), dst + i * per);
+    }
+    // A TorchScript module's forward is not documented as re-entrant; callers on several threads take turns
+    // and the intra-op pool keeps every core busy anyway.
+    std::lock_guard<std::mutex> lock(mutex_);
+    c10::InferenceMode guard;
+    torch::Tensor out = module_.forward({input.to(device_)}).toTensor();
+    return out.to(torch::kCPU).to(torch::kFloat32).contiguous();
+  }
+
+  std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) override {
+    std::vector<LabelProbs> result;
+    if (batch.empty()) return result;
+    torch::Tensor probs = torch::softmax(forward(batch).to(torch::kFloat64), 1).contiguous();
+    const double* p = probs.data_ptr<double>();
+    const int64_t width = probs.size(1);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      LabelProbs row{};
+      for (int64_t c = 0; c < width; ++c) row[label_index_[c]] = p[i * width + c];
+      result.push_back(row);
+    }
+    return result;
+  }
+
+ private:
+  ModelCard card_;
+  torch::jit::Module module_;
+  torch::Device device_;
+  std::vector<int> label_index_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device, int threads) {
+  if (!std::filesystem::is_regular_file(pt_path))
+    throw Error(ErrorKind::Model, "model file not found: " + pt_path);
+  ModelCard card = read_model_card_for(pt_path);
+
+  std::string digest = sha256_file(pt_path);
+  if (card.sha256.empty())
+    spdlog::warn("model card {} has no sha256; cannot verify {}", card.path_json, pt_path);
+  else if (digest != card.sha256)
+    throw Error(ErrorKind::Model, "model file " + pt_path + " does not match its card (sha256 " + digest +
+                                      ", card says " + card.sha256 + "): wrong or corrupt file");
+
+  torch::Device dev(torch::kCPU);
+  try {
+    dev = torch::Device(device);
+  } catch (const c10::Error&) {
+    throw Error(ErrorKind::Usage, "unknown device \"" + device + "\" (use cpu, cuda or cuda:N)");
+  }
+  if (dev.is_cuda() && !torch::cuda::is_available())
+    throw Error(ErrorKind::Model, "device " + device + " requested but this LibTorch sees no CUDA device");
+  if (threads > 0) at::set_num_threads(threads);
+
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(pt_path, dev);
+    module.eval();
+    // Freezing folds batch-norm into the convolutions and, on CPU, moves 3D convs to oneDNN: several times faster.
+    if (dev.is_cpu()) module = torch::jit::optimize_for_inference(module);
+    else module = torch::jit::freeze(module);
+  } catch (const c10::Error& e) {
+    throw Error(ErrorKind::Model, "cannot load TorchScript model " + pt_path + ": " + e.what_without_backtrace());
+  }
+
+  auto classifier = std::make_unique<TorchClassifier>(std::move(card), std::move(module), dev);
+  // A dummy pass proves the network accepts the card's grid and emits one score per card class.
+  const auto& g = classifier->card().grid.size;
+  std::vector<std::vector<float>> dummy(1, std::vector<float>(size_t(g[0]) * g[1] * g[2], 0.0f));
+  torch::Tensor out;
+  try {
+    out = classifier->forward(dummy);
+  } catch (const c10::Error& e) {
+    throw Error(ErrorKind::Model, "model " + pt_path + " rejects the card's input grid " + std::to_string(g[2]) + "x" +
+                                      std::to_string(g[1]) + "x" + std::to_string(g[0]) + " (z,y,x): " +
+                                      e.what_without_backtrace());
+  }
+  const size_t n_classes = classifier->card().classes.size();
+  if (out.dim() != 2 || out.size(0) != 1 || size_t(out.size(1)) != n_classes)
+    throw Error(ErrorKind::Model, "model " + pt_path + " outputs shape " + c10::str(out.sizes()) + " but its card lists " +
+                                      std::to_string(n_classes) + " classes");
+  spdlog::debug("loaded model {} ({} classes, grid {}x{}x{})", pt_path, n_classes, g[0], g[1], g[2]);
+  return classifier;
+}
+
+}  // namespace mpmri
