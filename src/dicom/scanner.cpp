@@ -1,0 +1,135 @@
+// Folder walk and header scan: per-file problems become SkippedFile entries, never exceptions.
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "dicom/header.hpp"
+#include "dicom/splitter.hpp"
+#include "mpmri/dicom.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mpmri {
+
+std::vector<std::string> list_files(const std::vector<std::string>& roots, std::vector<SkippedFile>& skipped) {
+  std::vector<std::string> files;
+  std::set<std::string> visited;  // canonical folders, so symlink loops end
+  std::vector<fs::path> stack;
+  for (const auto& root : roots) {
+    std::error_code ec;
+    auto st = fs::status(root, ec);
+    if (ec || !fs::exists(st)) {
+      skipped.push_back({root, "does not exist or cannot be accessed"});
+    } else if (fs::is_directory(st)) {
+      stack.emplace_back(root);
+    } else {
+      files.push_back(root);
+    }
+  }
+  while (!stack.empty()) {
+    fs::path dir = stack.back();
+    stack.pop_back();
+    std::error_code ec;
+    fs::path canon = fs::canonical(dir, ec);
+    if (ec) {
+      skipped.push_back({dir.string(), "cannot resolve folder: " + ec.message()});
+      continue;
+    }
+    if (!visited.insert(canon.string()).second) {
+      skipped.push_back({dir.string(), "folder already visited (symlink loop or duplicate link to " + canon.string() + ")"});
+      continue;
+    }
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) {
+      skipped.push_back({dir.string(), "cannot read folder: " + ec.message()});
+      continue;
+    }
+    std::vector<fs::path> subdirs;
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        skipped.push_back({dir.string(), "error while listing folder: " + ec.message()});
+        break;
+      }
+      std::error_code sec;
+      auto st = it->status(sec);  // follows symlinks
+      if (sec) {
+        skipped.push_back({it->path().string(), "broken link or unreadable entry: " + sec.message()});
+      } else if (fs::is_directory(st)) {
+        subdirs.push_back(it->path());
+      } else if (fs::is_regular_file(st)) {
+        files.push_back(it->path().string());
+      }
+    }
+    std::sort(subdirs.rbegin(), subdirs.rend());
+    for (auto& s : subdirs) stack.push_back(std::move(s));
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
+ScanResult scan_files(const std::vector<std::string>& files, const ScanOptions& options) {
+  ScanResult result;
+  std::vector<std::optional<dicom::FileRecord>> records(files.size());
+  std::vector<std::string> reasons(files.size());
+  int threads = options.threads > 0 ? options.threads : tbb::task_arena::automatic;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
+      try {
+        records[i] = dicom::read_header(files[i], options, reasons[i]);
+      } catch (const std::exception& e) {  // a parser bug on one file must not stop the scan
+        reasons[i] = std::string("header could not be read: ") + e.what();
+      }
+    });
+  });
+  // study -> series -> files, in a deterministic order.
+  std::map<std::string, std::map<std::string, std::vector<const dicom::FileRecord*>>> grouped;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!records[i]) {
+      result.skipped.push_back({files[i], reasons[i]});
+      continue;
+    }
+    const auto& h = records[i]->header;
+    if (h.series_uid.empty()) {
+      result.skipped.push_back({files[i], "no SeriesInstanceUID"});
+      continue;
+    }
+    grouped[h.study_uid][h.series_uid].push_back(&*records[i]);
+  }
+  for (auto& [study_uid, series_map] : grouped) {
+    Study study;
+    study.study_uid = study_uid;
+    for (auto& [series_uid, series_files] : series_map) {
+      auto split = dicom::split_series(series_files);
+      for (auto& d : split.dropped) result.skipped.push_back(std::move(d));
+      for (auto& f : split.failed) {
+        spdlog::warn("series {}: {}", f.series_uid, f.reason);
+        result.failed.push_back(std::move(f));
+      }
+      if (!split.series.volumes.empty()) study.series.push_back(std::move(split.series));
+    }
+    std::stable_sort(study.series.begin(), study.series.end(), [](const Series& a, const Series& b) {
+      return a.volumes.front().header.series_number < b.volumes.front().header.series_number;
+    });
+    if (!study.series.empty()) result.studies.push_back(std::move(study));
+  }
+  for (const auto& s : result.skipped) spdlog::debug("skipped {}: {}", s.path, s.reason);
+  return result;
+}
+
+ScanResult scan_folders(const std::vector<std::string>& roots, const ScanOptions& options) {
+  std::vector<SkippedFile> skipped;
+  auto files = list_files(roots, skipped);
+  ScanResult result = scan_files(files, options);
+  result.skipped.insert(result.skipped.begin(), skipped.begin(), skipped.end());
+  return result;
+}
+
+}  // namespace mpmri
