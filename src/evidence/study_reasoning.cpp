@@ -1,0 +1,240 @@
+#include "evidence/study_reasoning.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "evidence/fusion.hpp"
+
+namespace mpmri::evidence {
+
+namespace {
+
+constexpr int kPhases = 4;
+const Label kPhaseLabel[kPhases] = {Label::DCE_Pre, Label::DCE_Arterial, Label::DCE_Portal, Label::DCE_Delayed};
+
+std::optional<double> time_of(const HeaderInfo& h) {
+  if (h.acquisition_time_s) return h.acquisition_time_s;
+  if (h.content_time_s) return h.content_time_s;
+  return std::nullopt;
+}
+
+std::string series_name(const HeaderInfo& h) {
+  std::string s = "series " + std::to_string(h.series_number);
+  if (!h.series_description.empty()) s += " '" + h.series_description + "'";
+  return s;
+}
+
+double transition(int from, int to, const DceParams& p) {
+  if (to < from) return 0;
+  if (to == from) return p.repeat[to];
+  return std::pow(p.skip, to - from - 1);
+}
+
+}  // namespace
+
+std::string geometry_key(const VolumeInfo& v) {
+  return v.plane + "|" + std::to_string(v.matrix[0]) + "x" + std::to_string(v.matrix[1]) + "|" +
+         std::to_string(std::lround(v.pixel_spacing[0] * 20)) + "x" + std::to_string(std::lround(v.pixel_spacing[1] * 20));
+}
+
+void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params) {
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < volumes.size(); ++i)
+    if (volumes[i].status == VolumeStatus::Ok && facts[i].chemical_shift != ChemicalShift::NotApplicable && facts[i].echo_time_ms &&
+        volumes[i].info.slices.size() >= 4)
+      groups[geometry_key(volumes[i].info)].push_back(i);
+  for (auto& [key, idx] : groups) {
+    std::map<long, std::vector<size_t>> by_te;  // TE in 1/100 ms
+    for (size_t i : idx) by_te[std::lround(*facts[i].echo_time_ms * 100)].push_back(i);
+    if (by_te.size() != 2) continue;
+    auto& shorter = by_te.begin()->second;
+    auto& longer = by_te.rbegin()->second;
+    auto phase_of = [&](const std::vector<size_t>& g) {
+      for (size_t i : g)
+        if (facts[i].chemical_shift != ChemicalShift::Ambiguous) return facts[i].chemical_shift;
+      return ChemicalShift::Ambiguous;
+    };
+    ChemicalShift ps = phase_of(shorter), pl = phase_of(longer);
+    auto te_text = [&](const std::vector<size_t>& g) { return fmt(*facts[g.front()].echo_time_ms) + " ms"; };
+    auto apply = [&](const std::vector<size_t>& g, Label l, double lr, const std::string& note) {
+      for (size_t i : g) {
+        volumes[i].header.likelihood[index_of(l)] *= lr;
+        volumes[i].header.notes.push_back(note);
+      }
+    };
+    auto opposite = [](ChemicalShift c) { return c == ChemicalShift::In ? Label::T1WI_Opp : Label::T1WI_In; };
+    if (ps == ChemicalShift::Ambiguous && pl != ChemicalShift::Ambiguous) {
+      apply(shorter, opposite(pl), params.lr("pair_opposite"), "paired with TE " + te_text(longer) + " of the same geometry: the other phase");
+    } else if (pl == ChemicalShift::Ambiguous && ps != ChemicalShift::Ambiguous) {
+      apply(longer, opposite(ps), params.lr("pair_opposite"), "paired with TE " + te_text(shorter) + " of the same geometry: the other phase");
+    } else if (ps == ChemicalShift::Ambiguous && pl == ChemicalShift::Ambiguous) {
+      // First opposed-phase echo precedes the first in-phase echo at any field strength.
+      apply(shorter, Label::T1WI_Opp, params.lr("pair_shorter_te"), "shorter TE of a dual-echo pair (" + te_text(longer) + "): opposed-phase");
+      apply(longer, Label::T1WI_In, params.lr("pair_shorter_te"), "longer TE of a dual-echo pair (" + te_text(shorter) + "): in-phase");
+    } else {
+      for (size_t i : shorter) volumes[i].header.notes.push_back("paired with TE " + te_text(longer) + " (" + series_name(volumes[longer.front()].info.header) + ")");
+      for (size_t i : longer) volumes[i].header.notes.push_back("paired with TE " + te_text(shorter) + " (" + series_name(volumes[shorter.front()].info.header) + ")");
+    }
+  }
+}
+
+PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params) {
+  const size_t n = local.size();
+  PhaseChain out;
+  if (n == 0) return out;
+  // Viterbi for the best path, forward-backward for the marginals; both under the same monotone chain.
+  std::vector<std::array<double, kPhases>> best(n), fwd(n), bwd(n);
+  std::vector<std::array<int, kPhases>> from(n);
+  for (int p = 0; p < kPhases; ++p) {
+    double start = std::pow(params.skip, p);
+    best[0][p] = std::log(std::max(local[0][p], 1e-300)) + std::log(start);
+    fwd[0][p] = local[0][p] * start;
+  }
+  auto rescale = [](std::array<double, kPhases>& a) {
+    double s = 0;
+    for (double v : a) s += v;
+    if (s > 0) for (double& v : a) v /= s;
+  };
+  rescale(fwd[0]);
+  for (size_t i = 1; i < n; ++i) {
+    for (int p = 0; p < kPhases; ++p) {
+      best[i][p] = -1e300;
+      from[i][p] = 0;
+      fwd[i][p] = 0;
+      for (int q = 0; q <= p; ++q) {
+        double t = transition(q, p, params);
+        double s = best[i - 1][q] + std::log(t);
+        if (s > best[i][p]) best[i][p] = s, from[i][p] = q;
+        fwd[i][p] += fwd[i - 1][q] * t;
+      }
+      best[i][p] += std::log(std::max(local[i][p], 1e-300));
+      fwd[i][p] *= local[i][p];
+    }
+    rescale(fwd[i]);
+  }
+  bwd[n - 1].fill(1);
+  for (size_t i = n - 1; i-- > 0;) {
+    for (int q = 0; q < kPhases; ++q) {
+      bwd[i][q] = 0;
+      for (int p = q; p < kPhases; ++p) bwd[i][q] += transition(q, p, params) * local[i + 1][p] * bwd[i + 1][p];
+    }
+    rescale(bwd[i]);
+  }
+  out.path.assign(n, 0);
+  out.path[n - 1] = static_cast<int>(std::max_element(best[n - 1].begin(), best[n - 1].end()) - best[n - 1].begin());
+  for (size_t i = n - 1; i > 0; --i) out.path[i - 1] = from[i][out.path[i]];
+  for (size_t i = 0; i < n; ++i) {
+    std::array<double, kPhases> m{};
+    for (int p = 0; p < kPhases; ++p) m[p] = fwd[i][p] * bwd[i][p];
+    rescale(m);
+    out.marginal.push_back(m);
+  }
+  return out;
+}
+
+std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts,
+                                    const FusionParams& params, std::vector<std::vector<std::string>>& notes) {
+  const auto& dp = params.dce;
+  std::vector<bool> chained(volumes.size(), false);
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    const auto& v = volumes[i];
+    if (v.status != VolumeStatus::Ok || (v.header.decisive && !facts[i].dce_candidate)) continue;
+    double mass = 0;
+    for (Label l : kPhaseLabel) mass += v.fused[index_of(l)];
+    if (mass >= dp.min_dce_mass || (facts[i].dce_candidate && mass >= dp.candidate_min_dce_mass))
+      groups[geometry_key(v.info)].push_back(i);
+  }
+  for (auto& [key, idx] : groups) {
+    // Time order: acquisition time when every member has one, else series number and temporal index.
+    bool all_timed = std::all_of(idx.begin(), idx.end(), [&](size_t i) { return time_of(volumes[i].info.header).has_value(); });
+    auto order_key = [&](size_t i) {
+      const auto& v = volumes[i].info;
+      int t = v.key.temporal_index.value_or(v.header.temporal_index.value_or(0));
+      return std::make_tuple(all_timed ? *time_of(v.header) : 0.0, v.header.series_number, t,
+                             v.header.trigger_time_ms.value_or(0), v.volume_index);
+    };
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return order_key(a) < order_key(b); });
+    std::optional<double> injection;
+    for (size_t i : idx)
+      if (!injection && volumes[i].info.header.contrast_start_time_s) injection = volumes[i].info.header.contrast_start_time_s;
+
+    std::vector<size_t> chain;
+    std::vector<std::array<double, 4>> local;
+    std::vector<std::string> timing;
+    for (size_t i : idx) {
+      auto& v = volumes[i];
+      std::array<double, 4> q{};
+      for (int p = 0; p < kPhases; ++p) q[p] = v.fused[index_of(kPhaseLabel[p])];
+      std::string t_note;
+      if (injection && all_timed) {
+        double dt = *time_of(v.info.header) - *injection;
+        t_note = fmt(dt, 4) + " s after injection";
+        if (dt >= dp.hepatobiliary_after_s) {
+          double mass = 0;
+          for (int p = 0; p < kPhases; ++p) mass += q[p], v.fused[index_of(kPhaseLabel[p])] = 0;
+          v.fused[index_of(Label::Other)] += mass;
+          notes[i].push_back(fmt(dt / 60, 3) + " min after injection: hepatobiliary/late phase, not one of the nine classes");
+          continue;
+        }
+        for (int p = 0; p < kPhases; ++p)
+          if (dt >= dp.windows_s[p][0] && dt <= dp.windows_s[p][1]) q[p] *= dp.window_lr;
+      }
+      chain.push_back(i);
+      local.push_back(q);
+      timing.push_back(t_note);
+    }
+    // A lone candidate has no order to exploit: its phase stays what image and header say.
+    if (chain.size() < 2) continue;
+    PhaseChain pc = order_phases(local, dp);
+    double t0 = all_timed ? *time_of(volumes[chain.front()].info.header) : 0;
+    for (size_t k = 0; k < chain.size(); ++k) {
+      auto& v = volumes[chain[k]];
+      double mass = 0;
+      for (int p = 0; p < kPhases; ++p) mass += v.fused[index_of(kPhaseLabel[p])];
+      // The chosen phase keeps at least its share, so the label below is the path's phase.
+      for (int p = 0; p < kPhases; ++p) v.fused[index_of(kPhaseLabel[p])] = mass * pc.marginal[k][p];
+      int chosen = pc.path[k];
+      double top = *std::max_element(pc.marginal[k].begin(), pc.marginal[k].end());
+      if (pc.marginal[k][chosen] < top) v.fused[index_of(kPhaseLabel[chosen])] = mass * top * (1 + 1e-6);
+      std::string n = "DCE " + std::to_string(k + 1) + " of " + std::to_string(chain.size()) + " in time order";
+      if (all_timed && k > 0) n += " (+" + fmt(*time_of(v.info.header) - t0, 4) + " s";
+      else if (all_timed) n += " (first";
+      if (all_timed) n += timing[k].empty() ? ")" : ", " + timing[k] + ")";
+      else if (!timing[k].empty()) n += " (" + timing[k] + ")";
+      if (!all_timed) n += " by series number/temporal index";
+      n += ": " + std::string(to_string(kPhaseLabel[chosen]));
+      notes[chain[k]].push_back(n);
+      chained[chain[k]] = true;
+    }
+  }
+  return chained;
+}
+
+void link_adc_to_dwi(const std::vector<VolumeResult>& volumes, std::vector<std::vector<std::string>>& notes) {
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    if (volumes[i].status != VolumeStatus::Ok || volumes[i].label != Label::ADC) continue;
+    std::optional<size_t> match;
+    for (size_t j = 0; j < volumes.size() && !match; ++j)
+      if (j != i && volumes[j].status == VolumeStatus::Ok && volumes[j].label == Label::DWI_HighB &&
+          geometry_key(volumes[j].info) == geometry_key(volumes[i].info))
+        match = j;
+    for (size_t j = 0; j < volumes.size() && !match; ++j)
+      if (j != i && volumes[j].status == VolumeStatus::Ok && volumes[j].label == Label::DWI_HighB &&
+          !volumes[i].info.header.protocol_name.empty() &&
+          volumes[j].info.header.protocol_name == volumes[i].info.header.protocol_name)
+        match = j;
+    if (!match) {
+      notes[i].push_back("no DWI of the same geometry or protocol in this study");
+      continue;
+    }
+    const auto& d = volumes[*match].info;
+    std::string b = d.key.b_value ? " b=" + fmt(*d.key.b_value) : d.header.b_value ? " b=" + fmt(*d.header.b_value) : "";
+    notes[i].push_back("ADC of the DWI in " + series_name(d.header) + b);
+    notes[*match].push_back("its ADC map is " + series_name(volumes[i].info.header));
+  }
+}
+
+}  // namespace mpmri::evidence

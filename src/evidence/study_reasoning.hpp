@@ -1,0 +1,42 @@
+#pragma once
+// Study-level reasoning over the volumes of one study: in/opposed pairing, DCE phase ordering,
+// ADC <-> DWI links (docs/decision.md "Study-level reasoning").
+#include <array>
+#include <string>
+#include <vector>
+
+#include "evidence/header_rules.hpp"
+#include "evidence/params.hpp"
+#include "mpmri/prediction.hpp"
+
+namespace mpmri::evidence {
+
+// Volumes that could share a slab: plane, matrix and in-plane spacing (rounded).
+std::string geometry_key(const VolumeInfo& v);
+
+// Pairs non-fat-suppressed T1 GRE volumes of the same geometry with two echo times; an echo the
+// chemical-shift rule left ambiguous takes the phase opposite its partner's (or shorter TE = opposed).
+// Adds likelihood ratios and notes to header evidence.
+void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params);
+
+// Result of ordering DCE candidates: the best monotone phase path and each volume's marginal phase probability.
+struct PhaseChain {
+  std::vector<int> path;                        // 0 pre, 1 arterial, 2 portal, 3 delayed
+  std::vector<std::array<double, 4>> marginal;  // per volume, sums to 1
+};
+
+// local[i][p]: support for phase p of the i-th candidate in time order (any positive scale).
+// Phases never go back in time; repeats and skips cost DceParams::repeat / skip.
+PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params);
+
+// Groups DCE candidates by geometry, orders them in time and assigns phases jointly with their
+// fused probabilities; rewrites `fused` of the candidates and adds a note for each to `notes`.
+// Returns, per volume, whether its phase came from a chain of two or more (the Other threshold then
+// applies to its DCE mass, not to the phase, which order alone leaves uncertain).
+std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts,
+                       const FusionParams& params, std::vector<std::vector<std::string>>& notes);
+
+// Notes linking each ADC volume to the DWI of the same geometry (and back), by final labels.
+void link_adc_to_dwi(const std::vector<VolumeResult>& volumes, std::vector<std::vector<std::string>>& notes);
+
+}  // namespace mpmri::evidence

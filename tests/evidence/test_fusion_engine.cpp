@@ -1,0 +1,172 @@
+// Fusion, the Other threshold, the three modes, de-identified volumes, config files, series labels.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "evidence/fusion.hpp"
+#include "mpmri/error.hpp"
+#include "mpmri/evidence.hpp"
+#include "volume_builder.hpp"
+
+using namespace mpmri;
+
+namespace {
+
+VolumeResult deidentified(const std::string& uid) {
+  // Stripped: no descriptions, no private tags, no sequence tags; the image model must carry it.
+  auto v = test::volume(uid);
+  v.info.header.field_strength_t.reset();
+  return v;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  std::string path = testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST(Fusion, DeidentifiedVolumeFallsBackToImageProbabilities) {
+  std::vector<VolumeResult> vs = {deidentified("a")};
+  vs[0].image_probs = test::probs(Label::DCE_Portal, 0.91);
+  DecisionEngine().decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::DCE_Portal);
+  EXPECT_NEAR(vs[0].confidence, 0.91, 1e-9);
+  EXPECT_NE(vs[0].evidence.find("image model: DCE_Portal 0.91"), std::string::npos) << vs[0].evidence;
+}
+
+TEST(Fusion, HeaderModeWithNothingToSayIsOther) {
+  std::vector<VolumeResult> vs = {deidentified("a")};
+  vs[0].image_probs = test::probs(Label::DCE_Portal, 0.91);  // ignored in header mode
+  DecisionEngine().decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::Other);
+  EXPECT_NE(vs[0].evidence.find("no header rule speaks"), std::string::npos) << vs[0].evidence;
+  EXPECT_EQ(vs[0].evidence.find("image model"), std::string::npos) << vs[0].evidence;
+}
+
+TEST(Fusion, ImageModeIsArgmaxOfImageProbabilities) {
+  std::vector<VolumeResult> vs = {test::dwi("d", 800)};
+  vs[0].image_probs = test::probs(Label::ADC, 0.6);
+  DecisionEngine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::ADC) << "image mode must ignore the header";
+  EXPECT_TRUE(vs[0].header.notes.empty());
+  vs[0].image_probs.reset();
+  DecisionEngine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::Other);
+}
+
+TEST(Fusion, FlatPosteriorFallsBelowTheOtherThreshold) {
+  std::vector<VolumeResult> vs = {deidentified("a")};
+  vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.3);
+  DecisionEngine().decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::Other);
+  EXPECT_NE(vs[0].evidence.find("best T2WI_Fs 0.3 < threshold 0.35 (uncalibrated)"), std::string::npos) << vs[0].evidence;
+  // Just above the threshold the image label stands.
+  vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.36);
+  DecisionEngine().decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::T2WI_Fs);
+}
+
+TEST(Fusion, DecisiveHeaderOverridesImageAndHeaderCorrectsAWrongImage) {
+  std::vector<VolumeResult> vs = {test::dwi("d", 0, 0), test::dwi("d", 1000, 1)};
+  vs[0].image_probs = test::probs(Label::DWI_HighB, 0.8);  // b0 looks like DWI to pixels
+  vs[1].image_probs = test::probs(Label::T2WI_Fs, 0.7);    // a high-b image misread as T2
+  DecisionEngine().decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::DWI_HighB) << vs[1].evidence;
+}
+
+TEST(Fusion, PosteriorIsProductOfImageAndHeaderLikelihood) {
+  evidence::FusionParams p = evidence::load_fusion_params("");
+  HeaderEvidence h;
+  h.likelihood[index_of(Label::ADC)] = 4;
+  LabelProbs img{};
+  img.fill(0.05);
+  img[index_of(Label::ADC)] = 0.275;
+  img[index_of(Label::DWI_HighB)] = 0.275;
+  auto post = evidence::fuse(img, h, Mode::Fusion, p);
+  EXPECT_NEAR(post[index_of(Label::ADC)] / post[index_of(Label::DWI_HighB)], 4.0, 1e-9);
+  double s = 0;
+  for (double v : post) s += v;
+  EXPECT_NEAR(s, 1.0, 1e-12);
+}
+
+TEST(Config, FilesOverrideBuiltIns) {
+  auto rules = write_temp("rules.json", R"({"rules": [{"id": "house", "label": "T2WI_Fs", "lr": 9,
+      "patterns": ["house t2"]}]})");
+  auto params = write_temp("params.json", R"({"calibrated": true, "provenance": "test",
+      "rules": {"decisive": 1000, "b_high": 200, "b_low": 200, "b_not_highest": 50, "trace_image_type": 20,
+      "diffusion_family": 5, "epi_not_diffusion": 20, "chemical_shift_phase": 30, "dual_echo": 3, "dixon_type": 100,
+      "t2_fat_suppressed": 30, "t2_not_fat_suppressed": 10, "dce_candidate": 20, "contrast_agent_present": 5,
+      "contrast_phase_tag": 200, "localizer": 500, "localizer_geometry": 10, "derived_reformat": 200,
+      "derived_secondary": 20, "non_axial": 5, "thick_slab": 50, "ir_prepared_gre": 20, "non_liver_body_part": 10,
+      "pair_opposite": 5, "pair_shorter_te": 3},
+      "other_threshold": {"image": 0, "header": 0.4, "fusion": 0.35}})");
+  DecisionEngine engine(DecisionConfig{rules, params});
+  std::vector<VolumeResult> vs = {deidentified("a")};
+  vs[0].info.header.series_description = "House T2";
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T2WI_Fs) << vs[0].evidence;  // 9/18 = 0.5 >= 0.4
+  EXPECT_NE(vs[0].evidence.find("[rule house]"), std::string::npos);
+
+  auto broken = write_temp("broken.json", "{\"rules\": [");
+  try {
+    DecisionEngine bad(DecisionConfig{broken, ""});
+    FAIL() << "broken rules file accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Input);
+    EXPECT_NE(std::string(e.what()).find("broken.json"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SeriesLabel, DwiSeriesIsHighBAndListsItsVolumeLabels) {
+  std::vector<VolumeResult> vs = {test::dwi("dwi", 0, 0), test::dwi("dwi", 50, 1), test::dwi("dwi", 800, 2)};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  auto s = engine.summarize_series(vs);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].label, Label::DWI_HighB);
+  EXPECT_EQ(s[0].volume_labels, (std::vector<Label>{Label::Other, Label::DWI_HighB}));
+  EXPECT_EQ(s[0].volumes, 3);
+  EXPECT_EQ(s[0].status, VolumeStatus::Ok);
+}
+
+TEST(SeriesLabel, DualEchoSeriesTakesItsFirstTargetInAcquisitionOrder) {
+  auto make = [](double te, int index, double t) {
+    auto v = test::volume("dual");
+    v.info.header.scanning_sequence = "GR";
+    v.info.header.repetition_time_ms = 150;
+    v.info.header.echo_time_ms = te;
+    v.info.key.echo_time_ms = te;
+    v.info.header.acquisition_time_s = t;
+    v.info.volume_index = index;
+    return v;
+  };
+  std::vector<VolumeResult> vs = {make(4.6, 0, 100), make(2.3, 1, 100)};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  auto s = engine.summarize_series(vs);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].label, Label::T1WI_In);  // same time: volume order decides
+  EXPECT_EQ(s[0].volume_labels, (std::vector<Label>{Label::T1WI_In, Label::T1WI_Opp}));
+}
+
+TEST(SeriesLabel, FailedVolumesKeepTheirReasons) {
+  std::vector<VolumeResult> vs = {test::dwi("x", 0, 0), test::dwi("x", 800, 1), test::dwi("y", 800, 0)};
+  vs[0].status = VolumeStatus::Failed;
+  vs[0].reason = "missing slices";
+  vs[2].status = VolumeStatus::Failed;
+  vs[2].reason = "cannot decode JPEG 2000";
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_TRUE(vs[0].evidence.empty()) << "failed volumes are left as they are";
+  auto s = engine.summarize_series(vs);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].status, VolumeStatus::Ok);
+  EXPECT_EQ(s[0].label, Label::DWI_HighB);
+  EXPECT_NE(s[0].reason.find("1 of 2 volumes failed: missing slices"), std::string::npos) << s[0].reason;
+  EXPECT_EQ(s[1].status, VolumeStatus::Failed);
+  EXPECT_NE(s[1].reason.find("cannot decode JPEG 2000"), std::string::npos) << s[1].reason;
+}

@@ -1,0 +1,240 @@
+// Each header rule on constructed headers, through the engine in header mode (no image model).
+#include <gtest/gtest.h>
+
+#include "evidence/header_rules.hpp"
+#include "mpmri/evidence.hpp"
+#include "volume_builder.hpp"
+
+using namespace mpmri;
+using mpmri::test::volume;
+
+namespace {
+
+Label header_label(std::vector<VolumeResult>& vs, size_t i = 0) {
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  return vs[i].label;
+}
+
+bool has_text(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+VolumeResult gre2d(double te, double field_t) {
+  auto v = volume("gre");
+  v.info.header.scanning_sequence = "GR";
+  v.info.header.repetition_time_ms = 180;
+  v.info.header.echo_time_ms = te;
+  v.info.header.field_strength_t = field_t;
+  v.info.header.imaging_frequency_mhz.reset();
+  return v;
+}
+
+}  // namespace
+
+TEST(HeaderRules, MultiBDwiHighestBIsDwiHighBLowerBIsOther) {
+  std::vector<VolumeResult> vs = {test::dwi("dwi", 0, 0), test::dwi("dwi", 50, 1), test::dwi("dwi", 800, 2)};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::Other);
+  EXPECT_EQ(vs[1].label, Label::Other);
+  EXPECT_EQ(vs[2].label, Label::DWI_HighB);
+  EXPECT_TRUE(has_text(vs[2].evidence, "b=800 from (0043,1039); highest b of 3")) << vs[2].evidence;
+  EXPECT_TRUE(has_text(vs[1].evidence, "below 400")) << vs[1].evidence;
+  EXPECT_GT(vs[2].confidence, 0.95);
+}
+
+TEST(HeaderRules, IntermediateBIsNotHighB) {
+  std::vector<VolumeResult> vs = {test::dwi("dwi", 50, 0), test::dwi("dwi", 400, 1), test::dwi("dwi", 800, 2)};
+  EXPECT_EQ(header_label(vs, 1), Label::Other);
+  EXPECT_TRUE(has_text(vs[1].evidence, "not the highest b")) << vs[1].evidence;
+  EXPECT_EQ(vs[2].label, Label::DWI_HighB);
+}
+
+TEST(HeaderRules, SingleLowBSeriesIsOther) {
+  std::vector<VolumeResult> vs = {test::dwi("dwi", 200)};
+  EXPECT_EQ(header_label(vs), Label::Other);
+}
+
+TEST(HeaderRules, AdcImageTypeDecidesAdcAndOtherMapsAreOther) {
+  auto adc = volume("adc");
+  adc.info.header.image_type = {"DERIVED", "PRIMARY", "DIFFUSION", "ADC"};
+  auto eadc = volume("eadc");
+  eadc.info.header.image_type = {"DERIVED", "PRIMARY", "DIFFUSION", "EADC"};
+  auto fa = volume("fa");
+  fa.info.header.image_type = {"DERIVED", "PRIMARY", "DIFFUSION", "FA"};
+  auto philips = volume("padc");
+  philips.info.header.image_type = {"ORIGINAL", "PRIMARY", "ADC_SE", "ADC", "SE"};
+  std::vector<VolumeResult> vs = {adc, eadc, fa, philips};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::ADC);
+  EXPECT_TRUE(vs[0].header.decisive);
+  EXPECT_EQ(vs[1].label, Label::Other);
+  EXPECT_EQ(vs[2].label, Label::Other);
+  EXPECT_EQ(vs[3].label, Label::ADC);
+}
+
+TEST(HeaderRules, TracewWithoutBValueIsDwi) {
+  auto v = volume("trace");
+  v.info.header.image_type = {"DERIVED", "PRIMARY", "DIFFUSION", "TRACEW"};
+  std::vector<VolumeResult> vs = {v};
+  EXPECT_EQ(header_label(vs), Label::DWI_HighB);
+}
+
+TEST(HeaderRules, GradientEchoEpiWithoutDiffusionIsOther) {
+  auto v = volume("bold");
+  v.info.header.scanning_sequence = "EP";
+  v.info.header.sequence_name = "*epfid2d1_64";
+  v.info.header.echo_time_ms = 30;
+  v.info.header.repetition_time_ms = 3000;
+  std::vector<VolumeResult> vs = {v};
+  EXPECT_EQ(header_label(vs), Label::Other);
+  EXPECT_TRUE(has_text(vs[0].evidence, "gradient-echo EPI")) << vs[0].evidence;
+}
+
+TEST(HeaderRules, ChemicalShiftPhaseAtOnePointFiveAndThreeTesla) {
+  std::vector<VolumeResult> vs = {gre2d(2.3, 1.5), gre2d(4.6, 1.5), gre2d(1.15, 3.0), gre2d(2.3, 3.0), gre2d(3.4, 1.5)};
+  for (size_t i = 0; i < vs.size(); ++i) vs[i].info.header.series_uid = "s" + std::to_string(i);
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T1WI_Opp);
+  EXPECT_TRUE(has_text(vs[0].evidence, "TE 2.3 ms at 1.5 T: opposed-phase")) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::T1WI_In);
+  EXPECT_EQ(vs[2].label, Label::T1WI_Opp);
+  EXPECT_EQ(vs[3].label, Label::T1WI_In);
+  // 3.4 ms at 1.5 T is 0.74 cycles: neither, so header mode says Other.
+  EXPECT_EQ(vs[4].label, Label::Other);
+  EXPECT_TRUE(has_text(vs[4].evidence, "neither in- nor opposed-phase")) << vs[4].evidence;
+}
+
+TEST(HeaderRules, ImagingFrequencyBeatsFieldStrength) {
+  auto v = gre2d(2.3, 3.0);          // a wrong field strength...
+  v.info.header.imaging_frequency_mhz = 63.9;  // ...but the frequency says 1.5 T
+  auto f = evidence::fat_water_cycles(v.info.header, 2.3, 3.4);
+  ASSERT_TRUE(f);
+  EXPECT_NEAR(*f, 0.50, 0.01);
+  v.info.header.imaging_frequency_mhz = 63.9e6;  // Hz written where MHz belongs (UIH)
+  EXPECT_NEAR(*evidence::fat_water_cycles(v.info.header, 2.3, 3.4), 0.50, 0.01);
+}
+
+TEST(HeaderRules, FatSuppressedGreIsNotInOpposedPhase) {
+  auto v = gre2d(2.3, 1.5);
+  v.info.header.scan_options = "FS";
+  std::vector<VolumeResult> vs = {v};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_NE(vs[0].label, Label::T1WI_Opp);
+}
+
+TEST(HeaderRules, DixonImageTypes) {
+  auto ip = volume("ip");
+  ip.info.header.image_type = {"DERIVED", "PRIMARY", "IP", "IP", "DERIVED"};
+  auto op = volume("op");
+  op.info.header.image_type = {"ORIGINAL", "PRIMARY", "M", "OUT_PHASE", "NORM"};
+  auto w = volume("w");
+  w.info.header.image_type = {"DERIVED", "PRIMARY", "W", "W", "DERIVED"};
+  auto fat = volume("f");
+  fat.info.header.image_type = {"DERIVED", "PRIMARY", "DIXON", "FAT"};
+  std::vector<VolumeResult> vs = {ip, op, w, fat};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T1WI_In);
+  EXPECT_EQ(vs[1].label, Label::T1WI_Opp);
+  EXPECT_EQ(vs[2].label, Label::Other);
+  EXPECT_EQ(vs[3].label, Label::Other);
+}
+
+TEST(HeaderRules, T2FatSuppressionVariants) {
+  auto t2 = [](const std::string& uid) {
+    auto v = volume(uid);
+    v.info.header.scanning_sequence = "SE";
+    v.info.header.echo_time_ms = 85;
+    v.info.header.repetition_time_ms = 2500;
+    return v;
+  };
+  auto fs = t2("fs");
+  fs.info.header.scan_options = "PFP\\FS";
+  auto ge = t2("ge");
+  ge.info.header.scan_options = "FAST_GEMS\\FSA_GEMS";
+  auto stir = t2("stir");
+  stir.info.header.scanning_sequence = "IR\\SE";
+  stir.info.header.inversion_time_ms = 160;
+  auto words = t2("words");
+  words.info.header.series_description = "T2W_SPAIR";
+  auto plain = t2("plain");
+  std::vector<VolumeResult> vs = {fs, ge, stir, words, plain};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T2WI_Fs) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::T2WI_Fs) << vs[1].evidence;
+  EXPECT_EQ(vs[2].label, Label::T2WI_Fs) << vs[2].evidence;
+  EXPECT_EQ(vs[3].label, Label::T2WI_Fs) << vs[3].evidence;
+  EXPECT_EQ(vs[4].label, Label::Other) << vs[4].evidence;
+}
+
+TEST(HeaderRules, MrcpSlabIsOther) {
+  auto v = volume("mrcp");
+  v.info.header.scanning_sequence = "SE";
+  v.info.header.scan_options = "FS";
+  v.info.header.echo_time_ms = 700;
+  v.info.header.repetition_time_ms = 4500;
+  v.info.header.slice_thickness_mm = 40;
+  v.info.plane = "coronal";
+  std::vector<VolumeResult> vs = {v};
+  EXPECT_EQ(header_label(vs), Label::Other);
+}
+
+TEST(HeaderRules, NotTargetsAreOtherEvenAgainstAConfidentImageModel) {
+  auto loc = volume("loc");
+  loc.info.header.image_type = {"ORIGINAL", "PRIMARY", "LOCALIZER"};
+  auto mpr = volume("mpr");
+  mpr.info.header.image_type = {"DERIVED", "SECONDARY", "MPR", "CSA MPR"};
+  auto sc = volume("sc");
+  sc.info.header.sop_class_uid = "1.2.840.10008.5.1.4.1.1.7";
+  auto rgb = volume("rgb");
+  rgb.info.header.photometric = "RGB";
+  std::vector<VolumeResult> vs = {loc, mpr, sc, rgb};
+  for (auto& v : vs) v.image_probs = test::probs(Label::T2WI_Fs, 0.95);
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Fusion);
+  for (auto& v : vs) EXPECT_EQ(v.label, Label::Other) << v.info.header.series_uid << ": " << v.evidence;
+}
+
+TEST(HeaderRules, FastGreLocalizerGeometry) {
+  auto v = volume("loc");
+  v.info.header.scanning_sequence = "GR";
+  v.info.header.repetition_time_ms = 16;
+  v.info.header.echo_time_ms = 3.7;
+  v.info.slices.resize(1);
+  v.info.header.series_description = "FAST LOCALIZER";
+  std::vector<VolumeResult> vs = {v};
+  EXPECT_EQ(header_label(vs), Label::Other);
+  EXPECT_TRUE(has_text(vs[0].evidence, "localizer")) << vs[0].evidence;
+}
+
+TEST(HeaderRules, KeywordsAloneNeverDecideButTipTheBalance) {
+  auto v = volume("kw");
+  v.info.header.series_description = "dADC";
+  std::vector<VolumeResult> vs = {v};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::Other) << "a description alone must stay below the header-mode threshold";
+  EXPECT_TRUE(has_text(vs[0].evidence, "[rule adc]")) << vs[0].evidence;
+  EXPECT_NEAR(vs[0].fused[index_of(Label::ADC)], 8.0 / 17.0, 1e-9);
+
+  // With an image model torn between DWI and ADC, the keyword decides.
+  LabelProbs torn{};
+  torn.fill(0.02);
+  torn[index_of(Label::DWI_HighB)] = 0.42;
+  torn[index_of(Label::ADC)] = 0.42;
+  vs = {v};
+  vs[0].image_probs = torn;
+  engine.decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::ADC) << vs[0].evidence;
+}
+
+TEST(HeaderRules, EnhancedContrastPhaseTag) {
+  auto v = test::vibe("dce", 5, 36000);
+  v.info.header.contrast_phase = "PORTAL_VENOUS";
+  std::vector<VolumeResult> vs = {v};
+  EXPECT_EQ(header_label(vs), Label::DCE_Portal);
+}
