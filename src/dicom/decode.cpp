@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -20,14 +21,20 @@ namespace mpmri::dicom {
 
 namespace {
 
-void register_codecs() {
+}  // namespace
+
+void init_dcmtk() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Per-file problems are reported as skip reasons; DCMTK's own stderr chatter would only duplicate them.
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
     DJDecoderRegistration::registerCodecs();
     DJLSDecoderRegistration::registerCodecs();
     DcmRLEDecoderRegistration::registerCodecs();
   });
 }
+
+namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& why) { throw Error(ErrorKind::Input, path + ": " + why); }
 
@@ -56,7 +63,7 @@ void convert(const T* src, size_t n, const Layout& l, double slope, double inter
 }  // namespace
 
 void decode_file(const std::string& path, int rows, int cols, const std::vector<FrameTarget>& targets, std::size_t max_voxels) {
-  register_codecs();
+  init_dcmtk();
   DcmFileFormat ff;
   OFCondition cond = ff.loadFile(path.c_str());
   if (cond.bad()) fail(path, std::string("cannot read: ") + cond.text());

@@ -6,6 +6,9 @@
 
 namespace mpmri::dicom {
 
+// Registers DCMTK's decoders and quietens its logger; idempotent and thread-safe.
+void init_dcmtk();
+
 struct FrameTarget {
   int frame;     // 0-based frame in the file
   float* dest;   // rows*cols floats, x fastest

@@ -112,6 +112,10 @@ void fill_header(DcmDataset* ds, DcmMetaInfo* meta, FileRecord& rec) {
   h.transfer_syntax_uid = DcmXfer(ds->getOriginalXfer()).getXferID();
   for (const auto& t : h.image_type) h.mosaic |= (t == "MOSAIC");
   if (get_private_number(ds, DcmTagKey(0x0019, 0x100A), 0).value_or(0) > 1) h.mosaic = true;
+  // UIH "VFRAME" mosaics: (0065,1050) counts the tiles (20 tiles of 64x64 in a 320x256 image in dcm_qa_uih).
+  if (upper(h.manufacturer).find("UIH") != std::string::npos &&
+      get_private_number(ds, DcmTagKey(0x0065, 0x1050), 0).value_or(0) > 1)
+    h.mosaic = true;
 }
 
 FrameRecord classic_frame(DcmDataset* ds, const HeaderInfo& h) {
@@ -246,19 +250,25 @@ std::optional<FileRecord> read_header(const std::string& path, const ScanOptions
     if (rec.number_of_frames == 1) {
       rec.frames.push_back(f);
     } else {
-      // Classic multi-frame without functional groups: frames are stacked along the normal at
+      // Multi-frame without functional groups: frames are stacked along the normal at
       // SpacingBetweenSlices; without it their positions are unknown.
+      // SpacingBetweenSlices; without it (or without a position) the splitter orders them by frame number.
       auto step = get_number(ds, DCM_SpacingBetweenSlices);
-      if (!step || !f.position || !f.orientation) {
-        reason = "multi-frame image without per-frame geometry (no functional groups, no SpacingBetweenSlices)";
-        return std::nullopt;
+      bool stacked = step && f.position && f.orientation;
+      std::array<double, 3> n{};
+      if (stacked) {
+        const auto& o = *f.orientation;
+        n = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
       }
-      const auto& o = *f.orientation;
-      std::array<double, 3> n{o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
       for (int i = 0; i < rec.number_of_frames; ++i) {
         FrameRecord fi = f;
         fi.frame = i;
-        for (int k = 0; k < 3; ++k) (*fi.position)[k] += i * *step * n[k];
+        fi.instance_number = i + 1;
+        if (stacked) {
+          for (int k = 0; k < 3; ++k) (*fi.position)[k] += i * *step * n[k];
+        } else {
+          fi.position.reset();
+        }
         rec.frames.push_back(fi);
       }
     }

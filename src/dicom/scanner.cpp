@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "dicom/decode.hpp"
 #include "dicom/header.hpp"
 #include "dicom/splitter.hpp"
 #include "mpmri/dicom.hpp"
@@ -75,6 +76,7 @@ std::vector<std::string> list_files(const std::vector<std::string>& roots, std::
 }
 
 ScanResult scan_files(const std::vector<std::string>& files, const ScanOptions& options) {
+  dicom::init_dcmtk();
   ScanResult result;
   std::vector<std::optional<dicom::FileRecord>> records(files.size());
   std::vector<std::string> reasons(files.size());

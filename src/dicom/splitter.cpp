@@ -43,6 +43,11 @@ double dist(const std::array<double, 3>& a, const std::array<double, 3>& b) {
 
 double along(const std::array<double, 3>& p, const std::array<double, 3>& n) { return p[0] * n[0] + p[1] * n[1] + p[2] * n[2]; }
 
+// A mosaic holds a whole volume in one image; without ImagePositionPatient (UIH) all mosaics of a
+// series share one place and differ only by acquisition, so they are given the origin.
+bool placed(const Image& im) { return im.frame->position.has_value() || im.file->header.mosaic; }
+std::array<double, 3> pos(const Image& im) { return im.frame->position.value_or(std::array<double, 3>{}); }
+
 // Order within one slice position: the r-th image of every position belongs to repetition r.
 auto repetition_order(const Image& im) {
   return std::make_tuple(im.frame->acquisition_time_s.value_or(0), im.frame->gradient.value_or(std::array<double, 3>{}),
@@ -85,11 +90,13 @@ struct Splitter {
     std::array<double, 6> iop = rep.orientation.value_or(std::array<double, 6>{1, 0, 0, 0, 1, 0});
     if (!rep.orientation) warnings.push_back("no ImageOrientationPatient: axial identity orientation assumed");
     auto n = normal_of(iop);
-    bool have_positions = std::all_of(images.begin(), images.end(), [](const Image& im) { return im.frame->position.has_value(); });
+    bool have_positions = std::all_of(images.begin(), images.end(), placed);
+    if (have_positions && !std::all_of(images.begin(), images.end(), [](const Image& im) { return im.frame->position.has_value(); }))
+      warnings.push_back("mosaic without ImagePositionPatient: origin set to 0");
     VolumeInfo v;
     if (have_positions) {
       std::stable_sort(images.begin(), images.end(),
-                       [&](const Image& a, const Image& b) { return along(*a.frame->position, n) < along(*b.frame->position, n); });
+                       [&](const Image& a, const Image& b) { return along(pos(a), n) < along(pos(b), n); });
     } else {
       std::stable_sort(images.begin(), images.end(),
                        [](const Image& a, const Image& b) { return a.frame->instance_number < b.frame->instance_number; });
@@ -110,7 +117,7 @@ struct Splitter {
       s.instance_number = im.frame->instance_number;
       s.acquisition_time_s = im.frame->acquisition_time_s;
       if (have_positions) {
-        s.position = *im.frame->position;
+        s.position = pos(im);
       } else {
         for (int k = 0; k < 3; ++k) s.position[k] = double(i) * step * n[k];
       }
@@ -172,22 +179,22 @@ struct Splitter {
   void positions(const VolumeKey& key, std::vector<Image> images, std::vector<VolumeInfo>& volumes) {
     images = consistent_matrix(std::move(images), key);
     if (images.empty()) return;
-    std::vector<Image> placed, unplaced;
-    for (const auto& im : images) (im.frame->position ? placed : unplaced).push_back(im);
-    if (!placed.empty() && !unplaced.empty()) {
-      for (const auto& im : unplaced) fail("no ImagePositionPatient on " + describe(im) + " while the rest of its volume has one");
-      images = placed;
+    std::vector<Image> with_place, without;
+    for (const auto& im : images) (placed(im) ? with_place : without).push_back(im);
+    if (!with_place.empty() && !without.empty()) {
+      for (const auto& im : without) fail("no ImagePositionPatient on " + describe(im) + " while the rest of its volume has one");
+      images = with_place;
     }
-    if (placed.empty()) {
+    if (with_place.empty()) {
       build(key, images, {}, volumes);
       return;
     }
     auto n = normal_of(images.front().frame->orientation.value_or(std::array<double, 6>{1, 0, 0, 0, 1, 0}));
     std::stable_sort(images.begin(), images.end(),
-                     [&](const Image& a, const Image& b) { return along(*a.frame->position, n) < along(*b.frame->position, n); });
+                     [&](const Image& a, const Image& b) { return along(pos(a), n) < along(pos(b), n); });
     std::vector<std::vector<Image>> bins;
     for (const auto& im : images) {
-      if (bins.empty() || dist(*bins.back().front().frame->position, *im.frame->position) > 0.01) bins.emplace_back();
+      if (bins.empty() || dist(pos(bins.back().front()), pos(im)) > 0.01) bins.emplace_back();
       bins.back().push_back(im);
     }
     std::vector<std::string> warnings;

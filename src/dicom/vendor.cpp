@@ -99,6 +99,8 @@ std::optional<std::array<double, 3>> classic_gradient(DcmItem* ds) {
     auto z = get_private_number(ds, DcmTagKey(s[0], s[3]), kind);
     if (x && y && z) return std::array<double, 3>{*x, *y, *z};
   }
+  // UIH keeps the direction as FD triplet (0065,1037).
+  if (auto g = get_numbers(ds, DcmTagKey(0x0065, 0x1037), 3)) return std::array<double, 3>{(*g)[0], (*g)[1], (*g)[2]};
   return std::nullopt;
 }
 
