@@ -150,10 +150,16 @@ std::vector<SeriesResult> DecisionEngine::summarize_series(const std::vector<Vol
       if (v->label == Label::DWI_HighB && (!pick || v->confidence > pick->confidence)) pick = v;
     if (!pick) {
       auto acq = ok;
-      std::stable_sort(acq.begin(), acq.end(), [](const VolumeResult* a, const VolumeResult* b) {
+      // Acquisition time first; echoes of one shot share it, so then echo time (the first echo first),
+      // then temporal position; volume order otherwise.
+      auto te = [](const VolumeResult* v) { return v->info.key.echo_time_ms ? v->info.key.echo_time_ms : v->info.header.echo_time_ms; };
+      auto tp = [](const VolumeResult* v) { return v->info.key.temporal_index ? v->info.key.temporal_index : v->info.header.temporal_index; };
+      std::stable_sort(acq.begin(), acq.end(), [&](const VolumeResult* a, const VolumeResult* b) {
         auto ta = a->info.header.acquisition_time_s, tb = b->info.header.acquisition_time_s;
         if (ta && tb && *ta != *tb) return *ta < *tb;
-        return false;  // keep volume order when times are missing or equal
+        if (te(a) && te(b) && *te(a) != *te(b)) return *te(a) < *te(b);
+        if (tp(a) && tp(b) && *tp(a) != *tp(b)) return *tp(a) < *tp(b);
+        return false;
       });
       for (const auto* v : acq)
         if (v->label != Label::Other) {

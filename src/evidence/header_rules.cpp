@@ -48,7 +48,7 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-std::string b_text(double b) { return fmt(b < 1 ? 0 : std::round(b)); }
+std::string b_text(double b) { return fmt(b < 1 ? 0 : std::round(b), 6); }
 
 }  // namespace
 
@@ -158,7 +158,10 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
     }
   }
 
-  // Diffusion: ADC and its relatives by image type, then the b-value chain.
+  // Diffusion: ADC and its relatives by image type, then the b-value chain. A gradient-echo EPI (FID
+  // sequence, or a TE too short for diffusion encoding) is fMRI/perfusion even when ScanningSequence says SE.
+  const bool gre_epi = f.epi && (contains_ci(h.sequence_name, "fid") || has(scan, "GR") ||
+                                 (f.echo_time_ms && *f.echo_time_ms < 45));
   const bool adc = has(it, "ADC") || has(it, "ADC_SE") || has(it, "ADC_UNSPECIFIED");
   const bool diffusion_type = has(it, "DIFFUSION") || has(it, "TRACEW") || has(it, "TRACE") || adc;
   for (const char* t : {"EADC", "FA", "COLFA", "TENSOR", "TENSOR_B0", "EXP", "FA_SE", "CALC_BVAL_FA"}) {
@@ -171,7 +174,7 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
   if (adc && !f.diffusion) {
     e.decisive(Label::ADC, params.lr("decisive"), "ImageType " + joined(it) + ": ADC map");
     f.diffusion = true;
-  } else if (f.b_value && !f.diffusion) {
+  } else if (f.b_value && !f.diffusion && !(gre_epi && *f.b_value < 1)) {  // GE writes b=0 on every EPI
     f.diffusion = true;
     const double b = *f.b_value, maxb = series.max_b.value_or(b);
     std::string src = h.b_value_source.empty() ? "" : " from " + h.b_value_source;
@@ -188,7 +191,7 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
   } else if (!f.diffusion && (has(it, "TRACEW") || has(it, "TRACE"))) {
     f.diffusion = true;
     e.support(Label::DWI_HighB, params.lr("trace_image_type"), "ImageType TRACEW without a b-value: trace-weighted DWI");
-  } else if (!f.diffusion && (diffusion_type || (f.epi && has(scan, "SE")) || contains_ci(h.sequence_name, "ep_b") ||
+  } else if (!f.diffusion && (diffusion_type || (f.epi && has(scan, "SE") && !gre_epi) || contains_ci(h.sequence_name, "ep_b") ||
                               contains_ci(h.sequence_name, "diff") ||
                               (!h.diffusion_directionality.empty() && upper(h.diffusion_directionality) != "NONE"))) {
     f.diffusion = true;
@@ -196,7 +199,6 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
               "diffusion family (" + (diffusion_type ? "ImageType " + joined(it) : "spin-echo EPI") + ") without a b-value");
   }
   if (f.epi && !f.diffusion) {
-    const bool gre_epi = contains_ci(h.sequence_name, "fid") || has(scan, "GR") || (f.echo_time_ms && *f.echo_time_ms < 45);
     if (gre_epi)
       e.support(Label::Other, params.lr("epi_not_diffusion"),
                 "gradient-echo EPI" + (f.echo_time_ms ? " TE " + fmt(*f.echo_time_ms) + " ms" : std::string()) +

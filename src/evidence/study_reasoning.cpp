@@ -231,7 +231,7 @@ void link_adc_to_dwi(const std::vector<VolumeResult>& volumes, std::vector<std::
       continue;
     }
     const auto& d = volumes[*match].info;
-    std::string b = d.key.b_value ? " b=" + fmt(*d.key.b_value) : d.header.b_value ? " b=" + fmt(*d.header.b_value) : "";
+    std::string b = d.key.b_value ? " b=" + fmt(*d.key.b_value, 6) : d.header.b_value ? " b=" + fmt(*d.header.b_value, 6) : "";
     notes[i].push_back("ADC of the DWI in " + series_name(d.header) + b);
     notes[*match].push_back("its ADC map is " + series_name(volumes[i].info.header));
   }

@@ -149,8 +149,8 @@ TEST(SeriesLabel, DualEchoSeriesTakesItsFirstTargetInAcquisitionOrder) {
   engine.decide_study(vs, Mode::Header);
   auto s = engine.summarize_series(vs);
   ASSERT_EQ(s.size(), 1u);
-  EXPECT_EQ(s[0].label, Label::T1WI_In);  // same time: volume order decides
-  EXPECT_EQ(s[0].volume_labels, (std::vector<Label>{Label::T1WI_In, Label::T1WI_Opp}));
+  EXPECT_EQ(s[0].label, Label::T1WI_Opp);  // same acquisition time: the first echo (shorter TE) leads
+  EXPECT_EQ(s[0].volume_labels, (std::vector<Label>{Label::T1WI_In, Label::T1WI_Opp}));  // volume order
 }
 
 TEST(SeriesLabel, FailedVolumesKeepTheirReasons) {

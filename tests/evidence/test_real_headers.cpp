@@ -1,0 +1,158 @@
+// Header mode (no image model) over the real scanner DICOM in ../shared/dicom, through the loader:
+// every volume named in tests/data/real_labels.csv must get its label. Set MPMRI_DUMP_EVIDENCE=1 to
+// print every volume with its evidence (how the truth file was checked).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "mpmri/dicom.hpp"
+#include "mpmri/evidence.hpp"
+
+using namespace mpmri;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TruthRow {
+  int line = 0;
+  std::string series_uid;
+  Label label = Label::Other;
+  std::optional<double> te, b;
+  std::optional<int> t;
+  std::string reason;
+};
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur.push_back('"'), ++i;
+      else if (c == '"') quoted = false;
+      else cur.push_back(c);
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur.push_back(c);
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::vector<TruthRow> read_truth(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  std::vector<TruthRow> rows;
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "series_uid,label,echo_time_ms,b_value,temporal_index,reason");
+  int n = 1;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    auto f = split_csv(line);
+    EXPECT_EQ(f.size(), 6u) << path << ":" << n;
+    if (f.size() != 6) continue;
+    TruthRow r;
+    r.line = n;
+    r.series_uid = f[0];
+    auto l = parse_label(f[1]);
+    EXPECT_TRUE(l) << path << ":" << n << ": unknown label " << f[1];
+    r.label = l.value_or(Label::Other);
+    if (!f[2].empty()) r.te = std::stod(f[2]);
+    if (!f[3].empty()) r.b = std::stod(f[3]);
+    if (!f[4].empty()) r.t = std::stoi(f[4]);
+    r.reason = f[5];
+    EXPECT_FALSE(r.reason.empty()) << path << ":" << n << ": every label needs its reason";
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// The same tolerances as the evaluate command (docs/evaluation.md).
+bool key_matches(const TruthRow& r, const VolumeInfo& v) {
+  auto te = v.key.echo_time_ms ? v.key.echo_time_ms : v.header.echo_time_ms;
+  auto b = v.key.b_value ? v.key.b_value : v.header.b_value;
+  auto t = v.key.temporal_index ? v.key.temporal_index : v.header.temporal_index;
+  if (r.te && (!te || std::abs(*te - *r.te) > 0.01)) return false;
+  if (r.b && (!b || std::abs(*b - *r.b) > 1)) return false;
+  if (r.t && (!t || *t != *r.t)) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(RealHeaders, HeaderModeLabelsEveryLabelledRealVolume) {
+  const fs::path root = MPMRI_SHARED_DICOM;
+  if (!fs::is_directory(root)) GTEST_SKIP() << "real DICOM not found at " << root << " (MPMRI_SHARED_DICOM)";
+  auto truth = read_truth(std::string(MPMRI_SOURCE_DIR) + "/tests/data/real_labels.csv");
+  ASSERT_FALSE(truth.empty());
+
+  ScanResult scan = scan_folders({root.string()});
+  DecisionEngine engine;
+  std::vector<VolumeResult> all;
+  for (const auto& study : scan.studies) {
+    std::vector<VolumeResult> vs;
+    for (const auto& series : study.series)
+      for (const auto& v : series.volumes) {
+        VolumeResult r;
+        r.info = v;
+        vs.push_back(std::move(r));
+      }
+    engine.decide_study(vs, Mode::Header);
+    all.insert(all.end(), vs.begin(), vs.end());
+  }
+  ASSERT_FALSE(all.empty());
+
+  const bool dump = std::getenv("MPMRI_DUMP_EVIDENCE") != nullptr;
+  std::map<size_t, int> covered;  // volume -> truth line
+  long right = 0, wrong = 0, decided_right = 0, decided_total = 0;
+  for (const auto& r : truth) {
+    int hits = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].info.header.series_uid != r.series_uid || !key_matches(r, all[i].info)) continue;
+      ++hits;
+      const bool ok = all[i].label == r.label;
+      if (!covered.count(i)) {  // a volume named by two rows (keyed and not) counts once
+        (ok ? right : wrong)++;
+        if (r.label == Label::DWI_HighB || r.label == Label::ADC || r.label == Label::T1WI_In || r.label == Label::T1WI_Opp) {
+          ++decided_total;
+          decided_right += ok;
+        }
+      }
+      covered[i] = r.line;
+      EXPECT_TRUE(ok) << "line " << r.line << " (" << r.reason << "): " << all[i].info.header.series_description << " "
+                      << all[i].info.key.describe() << " -> " << to_string(all[i].label) << " want " << to_string(r.label)
+                      << "; evidence: " << all[i].evidence;
+    }
+    EXPECT_GT(hits, 0) << "truth line " << r.line << " matches no volume of series " << r.series_uid;
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& v = all[i];
+    if (dump)
+      std::cout << v.info.header.series_uid << "," << to_string(v.label) << ","
+                << (v.info.key.echo_time_ms ? std::to_string(*v.info.key.echo_time_ms) : "") << ","
+                << (v.info.key.b_value ? std::to_string(*v.info.key.b_value) : "") << ","
+                << (v.info.key.temporal_index ? std::to_string(*v.info.key.temporal_index) : "") << ",\"#"
+                << v.info.header.series_number << " '" << v.info.header.series_description << "' '" << v.info.header.protocol_name
+                << "' " << v.info.key.describe() << " n=" << v.info.slices.size() << " " << v.info.slices.front().path
+                << " | " << v.evidence << "\"\n";
+    EXPECT_TRUE(covered.count(i)) << "real volume without a truth row: series " << v.info.header.series_uid << " '"
+                                  << v.info.header.series_description << "' " << v.info.key.describe() << " ("
+                                  << v.info.slices.front().path << ")";
+  }
+  std::cout << "header mode on real DICOM: " << right << "/" << (right + wrong) << " labelled volumes right; "
+            << decided_right << "/" << decided_total << " on the header-decided classes (DWI_HighB, ADC, T1WI_In, T1WI_Opp)\n";
+}
