@@ -1,0 +1,431 @@
+#include "phantom.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "shapes.hpp"
+
+namespace mpmri::synth {
+
+namespace {
+
+using T = Tissue;
+constexpr std::uint8_t u8(Tissue t) { return static_cast<std::uint8_t>(t); }
+
+void init_grid(LabelGrid& g, Tissue fill) {
+  g.origin = {-200, -150, -175};
+  g.nx = int(400 / g.spacing.x);
+  g.ny = int(320 / g.spacing.y);
+  g.nz = int(320 / g.spacing.z);
+  g.label.assign(size_t(g.nx) * g.ny * g.nz, u8(fill));
+}
+
+// Visits every voxel of `g` whose centre lies in [lo, hi] (mm).
+void for_box(LabelGrid& g, Vec3 lo, Vec3 hi, const std::function<void(int, int, int, const Vec3&)>& f) {
+  auto idx = [](double v, double o, double s, int n, bool up) {
+    int i = up ? int(std::ceil((v - o) / s)) : int(std::floor((v - o) / s));
+    return std::clamp(i, 0, n - 1);
+  };
+  int i0 = idx(lo.x, g.origin.x, g.spacing.x, g.nx, false), i1 = idx(hi.x, g.origin.x, g.spacing.x, g.nx, true);
+  int j0 = idx(lo.y, g.origin.y, g.spacing.y, g.ny, false), j1 = idx(hi.y, g.origin.y, g.spacing.y, g.ny, true);
+  int k0 = idx(lo.z, g.origin.z, g.spacing.z, g.nz, false), k1 = idx(hi.z, g.origin.z, g.spacing.z, g.nz, true);
+  for (int k = k0; k <= k1; ++k)
+    for (int j = j0; j <= j1; ++j)
+      for (int i = i0; i <= i1; ++i) {
+        Vec3 p{g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
+        f(i, j, k, p);
+      }
+}
+
+using Allow = std::function<bool(std::uint8_t)>;
+Allow over(std::initializer_list<Tissue> ts) {
+  std::vector<std::uint8_t> v;
+  for (auto t : ts) v.push_back(u8(t));
+  return [v](std::uint8_t cur) { return std::find(v.begin(), v.end(), cur) != v.end(); };
+}
+Allow anything() {
+  return [](std::uint8_t) { return true; };
+}
+
+void paint_blob(LabelGrid& g, const Blob& b, Tissue t, const Allow& allow, double scale = 1.0) {
+  double r = b.extent() * scale;
+  for_box(g, b.c - Vec3{r, r, r}, b.c + Vec3{r, r, r}, [&](int i, int j, int k, const Vec3& p) {
+    std::uint8_t& cur = g.at(i, j, k);
+    if (allow(cur) && b.value(p, scale) < 0) cur = u8(t);
+  });
+}
+
+void paint_tube(LabelGrid& g, const Tube& tube, Tissue t, const Allow& allow) {
+  Vec3 lo, hi;
+  tube.bounds(lo, hi);
+  for_box(g, lo, hi, [&](int i, int j, int k, const Vec3& p) {
+    std::uint8_t& cur = g.at(i, j, k);
+    if (allow(cur) && tube.contains(p)) cur = u8(t);
+  });
+}
+
+Vec3 jitter(Rng& rng, Vec3 p, double sd) { return {p.x + rng.normal(0, sd), p.y + rng.normal(0, sd), p.z + rng.normal(0, sd)}; }
+
+// A vessel from `a` to `b` with a gentle random bend and a taper.
+Tube vessel(Rng& rng, Vec3 a, Vec3 b, double r0, double r1, double bend = 6) {
+  Tube t;
+  const int n = 4;
+  for (int i = 0; i <= n; ++i) {
+    double s = double(i) / n;
+    Vec3 p = a + (b - a) * s;
+    if (i > 0 && i < n) p = jitter(rng, p, bend);
+    t.pts.push_back(p);
+    t.radius.push_back(r0 + (r1 - r0) * s);
+  }
+  return t;
+}
+
+struct Diaphragm {
+  double right_z, left_z, yc;
+  double z(double x, double y) const {
+    double dy = (y - yc) / 120.0;
+    double r = right_z - 45 * std::pow((x + 75) / 110.0, 2) - 30 * dy * dy;
+    double l = left_z - 45 * std::pow((x - 80) / 100.0, 2) - 30 * dy * dy;
+    return std::max(r, l);
+  }
+};
+
+std::array<TissueParams, kTissues> base_params(double field_t) {
+  const bool hi = field_t > 2;
+  auto p = [&](double pd, double t1_15, double t1_3, double t2_15, double t2_3, double adc, double ff = 0,
+               double tex = 0.03, bool blood = false) {
+    TissueParams t;
+    t.pd = pd;
+    t.t1 = hi ? t1_3 : t1_15;
+    t.t2 = hi ? t2_3 : t2_15;
+    t.r2s = 1000.0 / t.t2 + (hi ? 24 : 12);  // reversible dephasing R2' roughly doubles with B0
+    t.adc = adc;
+    t.ff = ff;
+    t.texture = tex;
+    t.blood = blood;
+    return t;
+  };
+  std::array<TissueParams, kTissues> a{};
+  a[u8(T::Air)] = p(0.0, 1000, 1000, 1, 1, 0);
+  a[u8(T::SubcutFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.95, 0.04);
+  a[u8(T::Muscle)] = p(0.72, 856, 898, 27, 29, 1.6e-3, 0.02, 0.05);
+  a[u8(T::Bone)] = p(0.04, 1000, 1100, 2, 2, 0.1e-3);
+  a[u8(T::Marrow)] = p(0.80, 856, 586, 46, 49, 0.5e-3, 0.5, 0.08);
+  a[u8(T::Disc)] = p(0.80, 1100, 1300, 90, 80, 1.5e-3);
+  a[u8(T::Csf)] = p(1.0, 4000, 4300, 1500, 1400, 3.0e-3);
+  a[u8(T::Cavity)] = p(0.0, 1000, 1000, 1, 1, 0);
+  a[u8(T::VisceralFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.92, 0.05);
+  a[u8(T::Liver)] = p(0.72, 586, 809, 46, 34, 1.28e-3, 0.02, 0.025);
+  a[u8(T::HepaticVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
+  a[u8(T::PortalVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
+  a[u8(T::Spleen)] = p(0.78, 1057, 1328, 79, 61, 0.85e-3, 0, 0.03);
+  a[u8(T::KidneyCortex)] = p(0.80, 966, 1142, 87, 76, 1.94e-3, 0, 0.03);
+  a[u8(T::KidneyMedulla)] = p(0.85, 1412, 1545, 85, 81, 1.90e-3, 0, 0.03);
+  a[u8(T::Aorta)] = p(0.80, 1441, 1932, 290, 275, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Ivc)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Pancreas)] = p(0.72, 654, 725, 46, 43, 1.60e-3, 0.04, 0.06);
+  a[u8(T::StomachWall)] = p(0.75, 900, 1100, 60, 55, 1.5e-3, 0, 0.04);
+  a[u8(T::StomachContent)] = p(1.0, 3000, 3200, 500, 450, 2.8e-3, 0, 0.1);
+  a[u8(T::Bowel)] = p(0.80, 1200, 1400, 100, 90, 2.0e-3, 0.02, 0.35);
+  a[u8(T::Gallbladder)] = p(1.0, 3000, 3300, 583, 500, 2.73e-3);
+  a[u8(T::Lung)] = p(0.05, 1200, 1300, 30, 25, 0);
+  a[u8(T::Heart)] = p(0.80, 1441, 1932, 250, 230, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Hcc)] = p(0.78, 1056, 1300, 85, 76, 1.08e-3, 0, 0.08);
+  a[u8(T::Cyst)] = p(1.0, 3793, 4100, 583, 520, 2.6e-3, 0, 0.01);
+  a[u8(T::Hemangioma)] = p(0.90, 2524, 2800, 155, 140, 1.6e-3, 0, 0.05);
+  a[u8(T::Metastasis)] = p(0.80, 1757, 1950, 85, 76, 1.0e-3, 0, 0.08);
+  a[u8(T::Lung)].r2s = 1000;  // air-tissue interfaces everywhere: T2* of about 1 ms
+  a[u8(T::Bone)].r2s = 1000;
+  return a;
+}
+
+void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_sub_front, double t_sub_back,
+                double t_wall, double& spine_y) {
+  LabelGrid& g = ph.body;
+  init_grid(g, T::Air);
+  const double e = rng.uniform(2.1, 2.6);
+  const double taper = rng.uniform(-0.08, 0.08);
+  spine_y = yc + B - t_sub_back - rng.uniform(62, 75);
+  const double vb_r = rng.uniform(17, 22), disc_period = rng.uniform(30, 36), disc_phase = rng.uniform(0, 36);
+  for (int k = 0; k < g.nz; ++k) {
+    double z = g.origin.z + k * g.spacing.z;
+    double s = 1 + taper * z / 150.0;
+    double ax = A * s, by = B * (1 + 0.5 * taper * z / 150.0);
+    bool disc = std::fmod(z - disc_phase + 1000 * disc_period, disc_period) < 7;
+    double psoas = std::clamp((-40 - z) / 80.0, 0.0, 1.0);  // psoas grows caudally
+    for (int j = 0; j < g.ny; ++j) {
+      double y = g.origin.y + j * g.spacing.y;
+      for (int i = 0; i < g.nx; ++i) {
+        double x = g.origin.x + i * g.spacing.x;
+        double ux = std::abs(x) / ax, uy = std::abs(y - yc) / by;
+        double r = std::pow(std::pow(ux, e) + std::pow(uy, e), 1.0 / e);
+        if (r >= 1) continue;
+        // Distance inward from the skin, approximately, in mm along the local radius.
+        double depth = (1 - r) * std::min(ax, by) * (y > yc ? 1.0 : 1.0);
+        double t_sub = y > yc ? t_sub_back : t_sub_front;
+        Tissue t = T::Cavity;
+        if (depth < t_sub) t = T::SubcutFat;
+        else if (depth < t_sub + t_wall) t = T::Muscle;
+        double dxs = x, dys = y - spine_y;
+        double rv = std::sqrt(dxs * dxs + dys * dys);
+        if (t == T::Cavity || t == T::Muscle) {
+          if (rv < vb_r) t = disc ? T::Disc : (rv > vb_r - 2 ? T::Bone : T::Marrow);
+          else if (std::hypot(x, y - (spine_y + vb_r + 9)) < 7) t = T::Csf;
+          else if (std::hypot(x, y - (spine_y + vb_r + 9)) < 11) t = T::Bone;
+          else if (std::abs(x) < 5 && y > spine_y + vb_r + 9 && y < spine_y + vb_r + 40) t = T::Bone;
+          else if (std::hypot((std::abs(x) - 32) / 30.0, (y - (spine_y + vb_r + 28)) / 24.0) < 1) t = T::Muscle;
+          else if (psoas > 0 && std::hypot((std::abs(x) - vb_r - 14 * psoas) / (8 + 16 * psoas),
+                                           (y - spine_y) / (8 + 12 * psoas)) < 1)
+            t = T::Muscle;
+        }
+        g.at(i, j, k) = u8(t);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Phantom build_phantom(Rng& rng, double field_t) {
+  Phantom ph;
+  ph.field_t = field_t;
+  ph.tissue = base_params(field_t);
+  const double yc = rng.uniform(0, 20);
+  const double A = rng.uniform(140, 185), B = rng.uniform(105, 135);
+  ph.body_half_x = A;
+  ph.body_half_y = B;
+  ph.body_centre_y = yc;
+  const double t_front = rng.uniform(8, 38), t_back = t_front * rng.uniform(0.6, 1.1);
+  double spine_y = 0;
+  build_body(ph, rng, yc, A, B, t_front, t_back, rng.uniform(7, 13), spine_y);
+
+  LabelGrid& g = ph.organs;
+  init_grid(g, T::VisceralFat);
+  const double s = rng.uniform(0.85, 1.15);  // overall organ scale
+  Diaphragm dia{rng.uniform(60, 95), 0, yc};
+  dia.left_z = dia.right_z - rng.uniform(5, 20);
+  ph.diaphragm_z = dia.right_z;
+
+  // Bowel and colon loops in the lower abdomen, with air pockets.
+  int loops = rng.integer(6, 12);
+  for (int n = 0; n < loops; ++n) {
+    Vec3 a{rng.uniform(-A * 0.6, A * 0.6), rng.uniform(yc - B * 0.6, yc + B * 0.2), rng.uniform(-160, -60)};
+    Vec3 b = jitter(rng, a, 40);
+    paint_tube(g, vessel(rng, a, b, rng.uniform(8, 16), rng.uniform(8, 16), 12), T::Bowel, anything());
+    if (rng.chance(0.4)) paint_blob(g, Blob::make(rng, a, {9, 9, 9}, 2.0, 0.1), T::Air, over({T::Bowel}));
+  }
+  // Colon: hepatic flexure, transverse colon, splenic flexure.
+  Tube colon = vessel(rng, {-A * 0.55, yc - 10, -90}, {-A * 0.45, yc - B * 0.55, -60}, 18, 20, 8);
+  Tube colon2 = vessel(rng, {-A * 0.45, yc - B * 0.55, -60}, {A * 0.5, yc - B * 0.45, -50}, 20, 18, 10);
+  paint_tube(g, colon, T::Bowel, anything());
+  paint_tube(g, colon2, T::Bowel, anything());
+  for (int n = 0; n < 4; ++n) {
+    Vec3 c{rng.uniform(-A * 0.4, A * 0.4), yc - B * 0.55, rng.uniform(-70, -50)};
+    paint_blob(g, Blob::make(rng, c, {12, 9, 10}, 2.0, 0.15), T::Air, over({T::Bowel}));
+  }
+  // Stomach: wall then content (fluid or air, set in TissueParams).
+  Blob stomach = Blob::make(rng, {55 * s, yc - 45, 25}, {55 * s, 38 * s, 50 * s}, 2.0, 0.12, rng.uniform(-0.3, 0.3));
+  paint_blob(g, stomach, T::StomachWall, anything());
+  paint_blob(g, stomach, T::StomachContent, over({T::StomachWall}), 0.86);
+
+  // Liver: right lobe, left lobe and caudate, united.
+  Blob right = Blob::make(rng, {-75 * s, yc + 5, rng.uniform(-5, 15)}, {rng.uniform(75, 95) * s, rng.uniform(80, 100) * s, rng.uniform(85, 110) * s},
+                          rng.uniform(2.1, 2.6), 0.08, rng.uniform(-0.2, 0.2));
+  Blob left = Blob::make(rng, {rng.uniform(5, 30), yc - 50, rng.uniform(20, 40)}, {rng.uniform(50, 80) * s, 40 * s, 45 * s},
+                         rng.uniform(2.0, 2.4), 0.1, rng.uniform(-0.3, 0.1));
+  Blob caudate = Blob::make(rng, {-10, yc + 20, 10}, {25, 25, 35}, 2.0, 0.1);
+  const Allow liver_over = over({T::VisceralFat, T::Bowel, T::Air, T::StomachWall});
+  paint_blob(g, right, T::Liver, liver_over);
+  paint_blob(g, left, T::Liver, liver_over);
+  paint_blob(g, caudate, T::Liver, liver_over);
+  ph.liver_top = right.c.z + right.a.z;
+  ph.liver_bottom = right.c.z - right.a.z;
+
+  Blob gb = Blob::make(rng, {-40 * s, yc - 35, right.c.z - rng.uniform(40, 60)}, {14, 17, rng.uniform(25, 40)}, 2.0, 0.08, 0.3, 0.4);
+  paint_blob(g, gb, T::Gallbladder, over({T::Liver, T::VisceralFat, T::Bowel}));
+
+  // Pancreas: head near the duodenum to the tail at the splenic hilum.
+  Tube pancreas;
+  pancreas.pts = {{-35, yc + 5, -40}, {-5, yc - 10, -25}, {40, yc + 5, -15}, {75, yc + 30, -5}};
+  for (auto& q : pancreas.pts) q = jitter(rng, q, 4);
+  pancreas.radius = {rng.uniform(12, 16), 10, 9, 8};
+  paint_tube(g, pancreas, T::Pancreas, over({T::VisceralFat, T::Bowel, T::Air}));
+
+  Blob spleen = Blob::make(rng, {95 * s, yc + 45, rng.uniform(10, 35)}, {rng.uniform(28, 42) * s, rng.uniform(45, 58) * s, rng.uniform(50, 70) * s},
+                           2.1, 0.1, rng.uniform(-0.6, -0.2));
+  paint_blob(g, spleen, T::Spleen, over({T::VisceralFat, T::Bowel, T::Air, T::StomachWall, T::StomachContent}));
+
+  for (int side = -1; side <= 1; side += 2) {
+    double zc = side < 0 ? rng.uniform(-85, -65) : rng.uniform(-75, -55);
+    Blob k = Blob::make(rng, {side * 72 * s, spine_y - 5, zc}, {28, 24, rng.uniform(48, 60)}, 2.0, 0.05, side * 0.45, 0.1);
+    paint_blob(g, k, T::KidneyCortex, anything());
+    paint_blob(g, k, T::KidneyMedulla, over({T::KidneyCortex}), 0.72);
+    Blob sinus = k;
+    sinus.c.x -= side * 10;
+    paint_blob(g, sinus, T::VisceralFat, over({T::KidneyMedulla}), 0.4);
+    ph.kidney_bottom = std::min(ph.kidney_bottom, zc - k.a.z);
+  }
+
+  // Lesions inside the liver.
+  if (rng.chance(0.6)) {
+    int n = rng.integer(1, 3);
+    for (int tries = 0; tries < 200 && int(ph.lesions.size()) < n; ++tries) {
+      double u = rng.uniform();
+      Tissue type = u < 0.3 ? T::Hcc : u < 0.65 ? T::Cyst : u < 0.85 ? T::Hemangioma : T::Metastasis;
+      double r = type == T::Hcc ? rng.uniform(10, 30) : type == T::Cyst ? rng.uniform(5, 25) : rng.uniform(6, 20);
+      Vec3 c{rng.uniform(-150, 40), rng.uniform(yc - 90, yc + 60), rng.uniform(ph.liver_bottom + 20, ph.liver_top - 20)};
+      bool inside = true;
+      for (Vec3 d : {Vec3{r, 0, 0}, Vec3{-r, 0, 0}, Vec3{0, r, 0}, Vec3{0, -r, 0}, Vec3{0, 0, r}, Vec3{0, 0, -r}, Vec3{}}) {
+        Vec3 q = c + d;
+        int i = int(std::lround((q.x - g.origin.x) / g.spacing.x)), j = int(std::lround((q.y - g.origin.y) / g.spacing.y));
+        int k = int(std::lround((q.z - g.origin.z) / g.spacing.z));
+        if (i < 0 || j < 0 || k < 0 || i >= g.nx || j >= g.ny || k >= g.nz || g.at(i, j, k) != u8(T::Liver)) inside = false;
+      }
+      if (!inside || c.z > dia.z(c.x, c.y) - r) continue;
+      paint_blob(g, Blob::make(rng, c, {r, r, r}, 2.0, type == T::Cyst ? 0.03 : 0.12), type, over({T::Liver}));
+      ph.lesions.push_back({type, c, r});
+    }
+  }
+
+  // Vessels last: they cut through everything they cross.
+  const double xa = rng.uniform(5, 20), ya = spine_y - rng.uniform(30, 38), ra = rng.uniform(9, 13);
+  paint_tube(g, vessel(rng, {xa, ya, 150}, {xa + rng.uniform(-5, 5), ya, -165}, ra, ra * 0.85, 3), T::Aorta, anything());
+  const double xi = rng.uniform(-30, -18), yi = spine_y - rng.uniform(25, 35);
+  Vec3 hv0{xi + 5, yi - 5, dia.z(xi, yi) - 8};
+  paint_tube(g, vessel(rng, {xi, yi, -165}, hv0, rng.uniform(9, 12), 13, 3), T::Ivc, anything());
+  paint_tube(g, vessel(rng, hv0, {xi + 10, yi - 20, dia.z(xi, yi) + 30}, 13, 14, 2), T::Ivc, anything());
+  const Allow in_liver = over({T::Liver, T::Hcc, T::Hemangioma, T::Metastasis});
+  for (Vec3 end : {Vec3{-120 * s, yc + 10, right.c.z - 30}, Vec3{-55 * s, yc - 45, right.c.z - 35}, Vec3{left.c.x + 10, yc - 50, left.c.z}}) {
+    Tube hv = vessel(rng, hv0, jitter(rng, end, 8), rng.uniform(5, 7), 2, 7);
+    paint_tube(g, hv, T::HepaticVein, in_liver);
+    for (int b = 0; b < 3; ++b) {
+      Vec3 from = hv.pts[1 + b % 3];
+      paint_tube(g, vessel(rng, from, jitter(rng, from, 35), 3, 1.5, 5), T::HepaticVein, in_liver);
+    }
+  }
+  Vec3 confl{rng.uniform(0, 12), ya - rng.uniform(12, 20), rng.uniform(-40, -25)};
+  Vec3 porta{-35 * s, yc + 5, rng.uniform(-15, 0)};
+  const Allow pv_over = over({T::VisceralFat, T::Liver, T::Pancreas, T::Hcc, T::Metastasis, T::Bowel, T::Air});
+  paint_tube(g, vessel(rng, confl, porta, rng.uniform(6, 8), 7, 3), T::PortalVein, pv_over);
+  paint_tube(g, vessel(rng, confl, {spleen.c.x - 10, spleen.c.y - 10, spleen.c.z - 15}, 4.5, 4, 6), T::PortalVein, pv_over);
+  paint_tube(g, vessel(rng, confl, {confl.x + 5, confl.y - 5, -150}, 5, 4, 5), T::PortalVein, pv_over);
+  for (Vec3 end : {Vec3{-105 * s, yc + 15, porta.z + 10}, Vec3{-75 * s, yc - 30, porta.z + 25}, Vec3{0, yc - 50, porta.z + 30}}) {
+    Tube pv = vessel(rng, porta, jitter(rng, end, 8), 5, 2.5, 6);
+    paint_tube(g, pv, T::PortalVein, pv_over);
+    for (int b = 0; b < 2; ++b) {
+      Vec3 from = pv.pts[2 + b];
+      paint_tube(g, vessel(rng, from, jitter(rng, from, 30), 2.5, 1.5, 4), T::PortalVein, in_liver);
+    }
+  }
+
+  // Above the diaphragm: a muscular sheet, then lung and heart.
+  Blob heart = Blob::make(rng, {20, yc - 30, dia.left_z + 50}, {70, 55, 60}, 2.0, 0.05);
+  for_box(g, {-200, -150, 0}, {200, 170, 150}, [&](int i, int j, int k, const Vec3& p) {
+    double zd = dia.z(p.x, p.y);
+    std::uint8_t& cur = g.at(i, j, k);
+    if (p.z < zd || cur == u8(T::Aorta) || cur == u8(T::Ivc)) return;
+    if (p.z < zd + 4) cur = u8(T::Muscle);
+    else cur = heart.value(p) < 0 ? u8(T::Heart) : u8(T::Lung);
+  });
+
+  // Texture: two octaves of smooth noise, upsampled trilinearly from coarse random grids.
+  ph.texture.assign(g.label.size(), 0);
+  std::vector<float> acc(g.label.size(), 0.f);
+  for (int step : {8, 3}) {
+    int cx = g.nx / step + 2, cy = g.ny / step + 2, cz = g.nz / step + 2;
+    std::vector<float> coarse(size_t(cx) * cy * cz);
+    for (auto& v : coarse) v = float(rng.normal()) * (step == 8 ? 0.7f : 0.5f);
+    for (int k = 0; k < g.nz; ++k) {
+      float fz = float(k) / step;
+      int kz = int(fz);
+      float wz = fz - kz;
+      for (int j = 0; j < g.ny; ++j) {
+        float fy = float(j) / step;
+        int jy = int(fy);
+        float wy = fy - jy;
+        for (int i = 0; i < g.nx; ++i) {
+          float fx = float(i) / step;
+          int ix = int(fx);
+          float wx = fx - ix;
+          auto c = [&](int a, int b, int d) { return coarse[(size_t(kz + d) * cy + jy + b) * cx + ix + a]; };
+          float v = (1 - wz) * ((1 - wy) * ((1 - wx) * c(0, 0, 0) + wx * c(1, 0, 0)) + wy * ((1 - wx) * c(0, 1, 0) + wx * c(1, 1, 0))) +
+                    wz * ((1 - wy) * ((1 - wx) * c(0, 0, 1) + wx * c(1, 0, 1)) + wy * ((1 - wx) * c(0, 1, 1) + wx * c(1, 1, 1)));
+          acc[(size_t(k) * g.ny + j) * g.nx + i] += v;
+        }
+      }
+    }
+  }
+  for (size_t n = 0; n < acc.size(); ++n) ph.texture[n] = std::int8_t(std::clamp(acc[n] * 60.f, -127.f, 127.f));
+  return ph;
+}
+
+void sample_phantom(const Phantom& ph, const Vec3& p, const Vec3& shift, Sample& out) {
+  out.n = 0;
+  float cavity = 0;
+  auto corners = [&](const LabelGrid& g, const Vec3& q, auto&& emit) {
+    double fx = (q.x - g.origin.x) / g.spacing.x, fy = (q.y - g.origin.y) / g.spacing.y, fz = (q.z - g.origin.z) / g.spacing.z;
+    int i = int(std::floor(fx)), j = int(std::floor(fy)), k = int(std::floor(fz));
+    float wx = float(fx - i), wy = float(fy - j), wz = float(fz - k);
+    for (int c = 0; c < 8; ++c) {
+      int di = c & 1, dj = (c >> 1) & 1, dk = c >> 2;
+      float w = (di ? wx : 1 - wx) * (dj ? wy : 1 - wy) * (dk ? wz : 1 - wz);
+      if (w <= 0) continue;
+      int ii = i + di, jj = j + dj, kk = k + dk;
+      if (ii < 0 || jj < 0 || kk < 0 || ii >= g.nx || jj >= g.ny || kk >= g.nz) continue;  // air
+      size_t idx = (size_t(kk) * g.ny + jj) * g.nx + ii;
+      emit(g.label[idx], w, idx);
+    }
+  };
+  corners(ph.body, p, [&](std::uint8_t t, float w, size_t) {
+    if (t == u8(T::Cavity)) {
+      cavity += w;
+    } else if (t != u8(T::Air)) {
+      out.tissue[out.n] = t;
+      out.weight[out.n] = w;
+      out.texture[out.n] = 0;
+      ++out.n;
+    }
+  });
+  if (cavity > 0) {
+    corners(ph.organs, p + shift, [&](std::uint8_t t, float w, size_t idx) {
+      out.tissue[out.n] = t;
+      out.weight[out.n] = w * cavity;
+      out.texture[out.n] = ph.texture[idx] * (1.f / 127.f);
+      ++out.n;
+    });
+  }
+}
+
+nlohmann::json Phantom::describe() const {
+  nlohmann::json j;
+  j["field_strength_t"] = field_t;
+  j["grid_spacing_mm"] = {organs.spacing.x, organs.spacing.y, organs.spacing.z};
+  j["body_half_axes_mm"] = {body_half_x, body_half_y};
+  j["diaphragm_right_z_mm"] = diaphragm_z;
+  j["liver_fat_fraction"] = liver_ff;
+  j["liver_r2star_per_s"] = liver_r2s;
+  nlohmann::json tissues = nlohmann::json::object();
+  for (int t = 0; t < kTissues; ++t) {
+    const auto& p = tissue[t];
+    tissues[tissue_name(Tissue(t))] = {{"pd", p.pd}, {"t1_ms", p.t1}, {"t2_ms", p.t2}, {"r2star_per_s", p.r2s},
+                                       {"adc_mm2_s", p.adc}, {"fat_fraction", p.ff}, {"texture", p.texture}};
+  }
+  j["tissues"] = tissues;
+  nlohmann::json les = nlohmann::json::array();
+  for (const auto& l : lesions)
+    les.push_back({{"type", tissue_name(l.type)}, {"centre_mm", {l.centre.x, l.centre.y, l.centre.z}}, {"radius_mm", l.radius}});
+  j["lesions"] = les;
+  return j;
+}
+
+const char* tissue_name(Tissue t) {
+  static const char* names[] = {"air", "subcutaneous_fat", "muscle", "bone", "marrow", "disc", "csf", "cavity",
+                                "visceral_fat", "liver", "hepatic_vein", "portal_vein", "spleen", "kidney_cortex",
+                                "kidney_medulla", "aorta", "ivc", "pancreas", "stomach_wall", "stomach_content",
+                                "bowel", "gallbladder", "lung", "heart", "hcc", "cyst", "hemangioma", "metastasis"};
+  int i = static_cast<int>(t);
+  return i >= 0 && i < kTissues ? names[i] : "unknown";
+}
+
+}  // namespace mpmri::synth
