@@ -1,5 +1,8 @@
 // JPEG 2000 (and anything else DCMTK 3.6.7 cannot decode) through ITK's GDCMImageIO.
+#include <gdcmTrace.h>
 #include <itkGDCMImageIO.h>
+
+#include <mutex>
 
 #include <cstdint>
 
@@ -18,6 +21,12 @@ void copy_frames(const char* buffer, size_t frame_voxels, const std::vector<Fram
 
 bool decode_with_gdcm(const std::string& path, int rows, int cols, const std::vector<FrameTarget>& targets,
                       std::size_t max_voxels, std::string& why) {
+  static std::once_flag quiet;
+  // GDCM's own warnings (e.g. "more bits actually stored") go straight to std::cerr; the outcome is ours to report.
+  std::call_once(quiet, [] {
+    gdcm::Trace::WarningOff();
+    gdcm::Trace::ErrorOff();
+  });
   try {
     auto io = itk::GDCMImageIO::New();
     io->SetFileName(path);
