@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+"""Trains the 3D-ResNet sequence classifier on a `mpmri-classify preprocess` cache and exports it.
+
+Reads CACHE/manifest.csv (tensors written by the same C++ prepare_model_input that inference uses), splits
+8:1:1 by study (hash of study_uid with a fixed seed, never by series), trains with class-balanced sampling and
+augmentation, stops early on validation macro-F1, checkpoints every epoch (--resume continues), and writes
+models/<name>.pt (TorchScript, saved by this torch) with its card models/<name>.json.
+
+Run with /usr/bin/python3 (Debian's python3-torch 1.13). See scripts/train.sh for the whole recipe.
+"""
+import argparse
+import csv
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpmri_net import ResNet3D, count_flops, export_torchscript  # noqa: E402
+from metrics import classification_metrics  # noqa: E402
+
+CLASSES = ["T1WI_In", "T1WI_Opp", "T2WI_Fs", "DWI_HighB", "ADC", "DCE_Pre", "DCE_Arterial", "DCE_Portal",
+           "DCE_Delayed", "Other"]
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- data
+def load_cache(cache_dir):
+    """Returns (X float16 [N,Z,Y,X], y int64 [N], rows, cache card) from a preprocess cache."""
+    with open(os.path.join(cache_dir, "cache.json")) as f:
+        cache_card = json.load(f)
+    with open(os.path.join(cache_dir, "manifest.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise SystemExit(f"{cache_dir}: manifest.csv lists no volumes")
+    shape = tuple(int(s) for s in rows[0]["shape"].split("x"))
+    X = np.empty((len(rows),) + shape, dtype=np.float16)
+    y = np.empty(len(rows), dtype=np.int64)
+    per = int(np.prod(shape))
+    for i, r in enumerate(rows):
+        if tuple(int(s) for s in r["shape"].split("x")) != shape:
+            raise SystemExit(f"{cache_dir}: mixed tensor shapes in manifest (row {i})")
+        a = np.fromfile(os.path.join(cache_dir, r["tensor"]), dtype="<f4", count=per, offset=int(r["offset"]))
+        if a.size != per:
+            raise SystemExit(f"{cache_dir}: {r['tensor']} is truncated")
+        X[i] = a.reshape(shape)
+        y[i] = CLASSES.index(r["label"])
+    return X, y, rows, cache_card
+
+
+def split_of(study_uid, seed):
+    """0 = train, 1 = validation, 2 = test; 8:1:1 by a seeded hash of the study, stable across runs."""
+    h = int(hashlib.sha256(f"{seed}:{study_uid}".encode()).hexdigest()[:8], 16) % 10
+    return 0 if h < 8 else (1 if h == 8 else 2)
+
+
+# ---------------------------------------------------------------- augmentation
+def augment(x, g):
+    """x: [B,1,Z,Y,X] in [0,1], padding 0. Geometric, resolution and intensity changes a scanner could make."""
+    B = x.shape[0]
+    dev = x.device
+    inside = (x > 0).float()
+    # Flips: left-right is anatomically plausible enough for sequence type; head-foot rarely.
+    flip_x = torch.rand(B, generator=g) < 0.5
+    x[flip_x] = x[flip_x].flip(-1)
+    inside[flip_x] = inside[flip_x].flip(-1)
+    # Small in-plane rotation, isotropic scaling and shift (affine_grid works in normalised coordinates).
+    ang = (torch.rand(B, generator=g) - 0.5) * 2 * math.radians(12)
+    sc = 1 + (torch.rand(B, generator=g) - 0.5) * 0.25
+    sh = (torch.rand(B, 3, generator=g) - 0.5) * 0.1
+    theta = torch.zeros(B, 3, 4)
+    theta[:, 0, 0] = torch.cos(ang) / sc
+    theta[:, 0, 1] = -torch.sin(ang) / sc
+    theta[:, 1, 0] = torch.sin(ang) / sc
+    theta[:, 1, 1] = torch.cos(ang) / sc
+    theta[:, 2, 2] = 1 / (1 + (sc - 1) * 0.5)
+    theta[:, :, 3] = sh
+    grid = F.affine_grid(theta.to(dev), list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    inside = (F.grid_sample(inside, grid, mode="nearest", padding_mode="zeros", align_corners=False) > 0.5).float()
+    # Resolution change: blur by down- and up-sampling (thick slices, low matrix).
+    for i in range(B):
+        if torch.rand(1, generator=g).item() < 0.3:
+            f_xy = 1 + torch.rand(1, generator=g).item() * 1.5
+            f_z = 1 + torch.rand(1, generator=g).item() * (1.0 if x.shape[2] >= 8 else 0)
+            size = x.shape[2:]
+            small = [max(1, int(round(size[0] / f_z))), max(2, int(round(size[1] / f_xy))),
+                     max(2, int(round(size[2] / f_xy)))]
+            xi = F.interpolate(x[i:i + 1], size=small, mode="trilinear", align_corners=False)
+            x[i:i + 1] = F.interpolate(xi, size=list(size), mode="trilinear", align_corners=False)
+    # Intensity: gamma, smooth multiplicative bias field, noise, then back into [0,1] inside the FOV.
+    gamma = torch.exp((torch.rand(B, 1, 1, 1, 1, generator=g) - 0.5) * 0.8).to(dev)
+    x = x.clamp(min=0) ** gamma
+    Z, Y, X_ = x.shape[2:]
+    zz = torch.linspace(-1, 1, Z).view(1, 1, Z, 1, 1)
+    yy = torch.linspace(-1, 1, Y).view(1, 1, 1, Y, 1)
+    xx = torch.linspace(-1, 1, X_).view(1, 1, 1, 1, X_)
+    c = (torch.rand(B, 6, generator=g) - 0.5) * 0.6
+    field = (c[:, 0].view(B, 1, 1, 1, 1) * xx + c[:, 1].view(B, 1, 1, 1, 1) * yy + c[:, 2].view(B, 1, 1, 1, 1) * zz +
+             c[:, 3].view(B, 1, 1, 1, 1) * xx * yy + c[:, 4].view(B, 1, 1, 1, 1) * (xx ** 2 - 0.33) +
+             c[:, 5].view(B, 1, 1, 1, 1) * (yy ** 2 - 0.33))
+    x = x * torch.exp(field.to(dev))
+    sigma = (torch.rand(B, 1, 1, 1, 1, generator=g) * 0.06).to(dev)
+    x = x + torch.randn(x.shape, generator=g).to(dev) * sigma
+    return (x.clamp(0, 1) * inside)
+
+
+# ---------------------------------------------------------------- training
+def predict(model, X, idx, batch, device):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for s in range(0, len(idx), batch):
+            xb = torch.from_numpy(X[idx[s:s + batch]].astype(np.float32)).unsqueeze(1).to(device)
+            out.append(torch.softmax(model(xb).float(), 1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(CLASSES)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cache", required=True, help="preprocess cache of the training domain")
+    ap.add_argument("--external-cache", help="preprocess cache of an external domain, for metrics only")
+    ap.add_argument("--name", default="default")
+    ap.add_argument("--models-dir", default="models")
+    ap.add_argument("--work", default="/tmp/mpmri-train", help="checkpoints and history")
+    ap.add_argument("--widths", default="16,32,64,128")
+    ap.add_argument("--blocks", default="1,1,1,1", help="blocks per stage: 1,1,1,1 = ResNet-10, 2,2,2,2 = ResNet-18")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--patience", type=int, default=6)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=1e-4)
+    ap.add_argument("--seed", type=int, default=20261127)
+    ap.add_argument("--split-seed", type=int, default=7)
+    ap.add_argument("--train-fraction", type=float, default=1.0, help="use this share of training studies")
+    ap.add_argument("--epoch-samples", type=int, default=0, help="samples per epoch (0 = training set size)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--no-export", action="store_true", help="train and report only (learning curves)")
+    ap.add_argument("--data-note", default="", help="how the data was made (recorded in the card)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    os.makedirs(args.work, exist_ok=True)
+    device = torch.device(args.device)
+
+    X, y, rows, cache_card = load_cache(args.cache)
+    grid_zyx = X.shape[1:]
+    studies = sorted({r["study_uid"] for r in rows})
+    split = np.array([split_of(r["study_uid"], args.split_seed) for r in rows])
+    train_studies = sorted(s for s in studies if split_of(s, args.split_seed) == 0)
+    if args.train_fraction < 1:
+        rng = np.random.default_rng(args.seed)
+        keep = set(rng.choice(train_studies, int(round(len(train_studies) * args.train_fraction)), replace=False))
+        split = np.array([s if not (s == 0 and r["study_uid"] not in keep) else -1 for s, r in zip(split, rows)])
+        train_studies = sorted(keep)
+    tr, va, te = (np.flatnonzero(split == k) for k in range(3))
+    log(f"{len(rows)} volumes, {len(studies)} studies; train {len(tr)} ({len(train_studies)} studies), "
+        f"val {len(va)}, test {len(te)}; grid {grid_zyx}")
+    counts = np.bincount(y[tr], minlength=len(CLASSES))
+    log("train class counts:", dict(zip(CLASSES, counts.tolist())))
+
+    widths = tuple(int(w) for w in args.widths.split(","))
+    blocks = tuple(int(b) for b in args.blocks.split(","))
+    model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=grid_zyx).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs, pct_start=0.15)
+    start_epoch, best_f1, best_epoch, history = 0, -1.0, -1, []
+    ckpt_path = os.path.join(args.work, "last.pt")
+    best_path = os.path.join(args.work, "best.pt")
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        start_epoch, best_f1, best_epoch, history = ck["epoch"] + 1, ck["best_f1"], ck["best_epoch"], ck["history"]
+        torch.set_rng_state(ck["torch_rng"])
+        log(f"resumed after epoch {ck['epoch']} (best val macro-F1 {best_f1:.4f} at {best_epoch})")
+
+    # Class-balanced sampling: each class equally likely per draw.
+    w = 1.0 / np.maximum(counts[y[tr]], 1)
+    w /= w.sum()
+    n_per_epoch = args.epoch_samples or len(tr)
+    t_start = time.time()
+    for epoch in range(start_epoch, args.epochs):
+        if epoch - best_epoch > args.patience and best_epoch >= 0:
+            log(f"early stop: no validation gain for {args.patience} epochs")
+            break
+        t0 = time.time()
+        model.train()
+        rng = np.random.default_rng(args.seed * 1000 + epoch)
+        g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
+        order = rng.choice(tr, size=n_per_epoch, replace=True, p=w)
+        total, n = 0.0, 0
+        for s in range(0, len(order), args.batch):
+            idx = order[s:s + args.batch]
+            if len(idx) < 2:
+                continue
+            xb = augment(torch.from_numpy(X[idx].astype(np.float32)).unsqueeze(1), g).to(device)
+            yb = torch.from_numpy(y[idx]).to(device)
+            loss = F.cross_entropy(model(xb), yb, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            n += len(idx)
+        sched.step()
+        pv = predict(model, X, va, 32, device)
+        m = classification_metrics(y[va], pv.argmax(1), CLASSES)
+        history.append({"epoch": epoch, "loss": total / max(n, 1), "val_macro_f1": m["macro_f1"],
+                        "val_micro_f1": m["micro_f1"], "seconds": time.time() - t0})
+        log(f"epoch {epoch}: loss {total / max(n, 1):.4f}  val macro-F1 {m['macro_f1']:.4f} "
+            f"micro-F1 {m['micro_f1']:.4f}  ({time.time() - t0:.0f} s)")
+        if m["macro_f1"] > best_f1 + 1e-4:
+            best_f1, best_epoch = m["macro_f1"], epoch
+            torch.save(model.state_dict(), best_path)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "epoch": epoch, "best_f1": best_f1, "best_epoch": best_epoch, "history": history,
+                    "torch_rng": torch.get_rng_state()}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+    train_seconds = time.time() - t_start
+
+    model.load_state_dict(torch.load(best_path))
+    model.eval()
+    pt = predict(model, X, te, 32, device)
+    test_metrics = classification_metrics(y[te], pt.argmax(1), CLASSES)
+    test_metrics["studies"] = len({rows[i]["study_uid"] for i in te})
+    log(f"test: macro-F1 {test_metrics['macro_f1']:.4f} micro-F1 {test_metrics['micro_f1']:.4f}")
+    ext_metrics, ext_note = None, None
+    if args.external_cache:
+        Xe, ye, rows_e, card_e = load_cache(args.external_cache)
+        if card_e["grid"] != cache_card["grid"] or card_e["norm"] != cache_card["norm"]:
+            raise SystemExit("external cache was built with another grid or normalisation")
+        pe = predict(model, Xe, np.arange(len(ye)), 32, device)
+        ext_metrics = classification_metrics(ye, pe.argmax(1), CLASSES)
+        ext_metrics["studies"] = len({r["study_uid"] for r in rows_e})
+        ext_note = args.external_cache
+        log(f"external: macro-F1 {ext_metrics['macro_f1']:.4f} micro-F1 {ext_metrics['micro_f1']:.4f}")
+
+    summary = {"train_studies": len(train_studies), "train_volumes": int(len(tr)), "best_epoch": best_epoch,
+               "val_macro_f1": best_f1, "test": test_metrics, "external": ext_metrics, "history": history,
+               "train_seconds": train_seconds}
+    with open(os.path.join(args.work, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    if args.no_export:
+        return
+
+    os.makedirs(args.models_dir, exist_ok=True)
+    pt_path = os.path.join(args.models_dir, args.name + ".pt")
+    model = model.cpu()
+    traced = export_torchscript(model, grid_zyx, pt_path)
+    # The exported file must reproduce the eager model before its card is written.
+    check = torch.from_numpy(X[te[:4]].astype(np.float32)).unsqueeze(1) if len(te) else torch.rand(2, 1, *grid_zyx)
+    with torch.no_grad():
+        diff = (torch.jit.load(pt_path)(check) - model(check)).abs().max().item()
+    if diff > 1e-4:
+        raise SystemExit(f"exported TorchScript differs from the eager model by {diff}")
+    del traced
+    sha = hashlib.sha256(open(pt_path, "rb").read()).hexdigest()
+    card = {
+        "name": args.name,
+        "classes": CLASSES,
+        "grid": cache_card["grid"],
+        "norm": cache_card["norm"],
+        "input": {"shape_nczyx": ["N", 1] + list(grid_zyx), "dtype": "float32",
+                  "made_by": "mpmri::prepare_model_input (C++), same code at training and inference"},
+        "architecture": {"type": "ResNet3D (BasicBlock, batch-norm)", "widths": list(widths),
+                         "blocks": list(blocks), "parameters": sum(p.numel() for p in model.parameters())},
+        "flops_per_volume": count_flops(model, grid_zyx),
+        "training": {
+            "data": args.data_note, "cache": os.path.abspath(args.cache),
+            "volumes": len(rows), "studies": len(studies), "train_studies": len(train_studies),
+            "train_volumes": int(len(tr)), "val_volumes": int(len(va)), "test_volumes": int(len(te)),
+            "train_class_counts": dict(zip(CLASSES, counts.tolist())),
+            "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
+            "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch,
+            "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, one-cycle, batch {args.batch}, "
+                         "label smoothing 0.05, class-balanced sampling",
+            "augmentation": "x flip, rotation +-12 deg, scale +-12%, shift +-5%, resolution blur (p .3), "
+                            "gamma 0.67-1.5, quadratic bias field, Gaussian noise <= 0.06",
+            "train_seconds": round(train_seconds), "device": str(device), "threads": args.threads,
+            "history": history,
+        },
+        "metrics": {"image_only": True, "test_in_domain": test_metrics, "external": ext_metrics,
+                    "external_cache": ext_note},
+        "torch_version": torch.__version__,
+        "sha256": sha,
+    }
+    with open(os.path.join(args.models_dir, args.name + ".json"), "w") as f:
+        json.dump(card, f, indent=2)
+    log(f"wrote {pt_path} ({os.path.getsize(pt_path)} bytes) and its card")
+
+
+if __name__ == "__main__":
+    main()
