@@ -11,9 +11,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <mutex>
 
 #include "dicom/header.hpp"
+#include "dicom/pixel_cache.hpp"
 #include "dicom/tags.hpp"
 #include "mpmri/error.hpp"
 
@@ -60,9 +64,48 @@ void convert(const T* src, size_t n, const Layout& l, double slope, double inter
   for (size_t i = 0; i < n; ++i) dest[i] = static_cast<float>(sample(src[i], l) * slope + intercept);
 }
 
+void swap_bytes(unsigned char* p, size_t n, int width) {
+  for (size_t i = 0; i + width <= n; i += width)
+    for (int a = 0, b = width - 1; a < b; ++a, --b) std::swap(p[i + a], p[i + b]);
+}
+
+// Reads the pixel bytes at the offset learnt during the scan; false means "use DCMTK instead".
+bool decode_raw(const std::string& path, int rows, int cols, const std::vector<FrameTarget>& targets) {
+  auto pl = recall_layout(path);
+  if (!pl || pl->rows != rows || pl->cols != cols) return false;
+  Layout l{pl->bits_allocated, pl->bits_stored, pl->high_bit, pl->is_signed};
+  if (l.bits_stored < 1 || l.bits_stored > l.bits_allocated || l.high_bit < l.bits_stored - 1 || l.high_bit >= l.bits_allocated)
+    return false;
+  size_t width = size_t(l.bits_allocated / 8), voxels = size_t(rows) * size_t(cols), bytes = voxels * width;
+  std::vector<unsigned char> buf(bytes);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return false;
+  double slope = pl->slope == 0 ? 1 : pl->slope;
+  for (const auto& t : targets) {
+    if (t.frame < 0 || t.frame >= pl->frames) return false;
+    if (std::fseek(f.get(), long(pl->offset + size_t(t.frame) * bytes), SEEK_SET) != 0) return false;
+    if (std::fread(buf.data(), 1, bytes, f.get()) != bytes) return false;
+    if (pl->big_endian && width > 1) swap_bytes(buf.data(), bytes, int(width));
+    // memcpy into typed buffers: the file offset need not be aligned for the sample type.
+    if (width == 1) {
+      convert(buf.data(), voxels, l, slope, pl->intercept, t.dest);
+    } else if (width == 2) {
+      std::vector<std::uint16_t> v(voxels);
+      std::memcpy(v.data(), buf.data(), bytes);
+      convert(v.data(), voxels, l, slope, pl->intercept, t.dest);
+    } else {
+      std::vector<std::uint32_t> v(voxels);
+      std::memcpy(v.data(), buf.data(), bytes);
+      convert(v.data(), voxels, l, slope, pl->intercept, t.dest);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void decode_file(const std::string& path, int rows, int cols, const std::vector<FrameTarget>& targets, std::size_t max_voxels) {
+  if (decode_raw(path, rows, cols, targets)) return;
   init_dcmtk();
   DcmFileFormat ff;
   OFCondition cond = ff.loadFile(path.c_str());

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dicom/pixel_cache.hpp"
 #include "dicom/tags.hpp"
 #include "dicom/vendor.hpp"
 
@@ -234,6 +235,7 @@ std::optional<FileRecord> read_header(const std::string& path, const ScanOptions
       return std::nullopt;
     }
   }
+  remember_layout(path, ds, pixel);
   if (rec.header.enhanced) {
     read_enhanced_frames(ds, rec);
     if (rec.frames.size() != static_cast<size_t>(rec.number_of_frames)) {

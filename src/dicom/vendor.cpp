@@ -89,7 +89,6 @@ std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufactur
 
 std::optional<std::array<double, 3>> classic_gradient(DcmItem* ds) {
   if (auto g = get_numbers(ds, DCM_DiffusionGradientOrientation, 3)) return std::array<double, 3>{(*g)[0], (*g)[1], (*g)[2]};
-  if (auto g = get_numbers(ds, DCM_DiffusionGradientOrientation, 3, true)) return std::array<double, 3>{(*g)[0], (*g)[1], (*g)[2]};
   // Philips private gradient (2005,10B0..B2) and GE (0019,10BB..BD).
   const std::uint16_t sets[2][4] = {{0x2005, 0x10B0, 0x10B1, 0x10B2}, {0x0019, 0x10BB, 0x10BC, 0x10BD}};
   for (const auto& s : sets) {
