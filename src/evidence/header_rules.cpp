@@ -302,6 +302,10 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
     e.support(Label::Other, params.lr("localizer_geometry"), std::to_string(slices) + "-slice fast GRE (TR " + fmt(*tr) + " ms): localizer");
   else if (contains_ci(h.sequence_name, "fl2d1") && !contains_ci(h.sequence_name, "fl2d1r") && slices <= 5)
     e.support(Label::Other, params.lr("localizer_geometry"), "SequenceName " + h.sequence_name + " with " + std::to_string(slices) + " slices: localizer");
+  // The loader sets the orientation key only when one series mixes planes: a tri-plane localizer or a
+  // set of reformats, never one of the nine (single-plane) acquisitions.
+  if (!v.key.orientation.empty())
+    e.support(Label::Other, params.lr("multi_orientation"), "series mixes orientations (this one " + v.key.orientation + "): localizer or reformats");
   if (contains_ci(h.sequence_name, "tfi2d1"))
     e.support(Label::Other, params.lr("localizer_geometry"), "SequenceName " + h.sequence_name + ": TrueFISP localizer");
   if (v.plane == "coronal" || v.plane == "sagittal")

@@ -100,7 +100,7 @@ TEST(Config, FilesOverrideBuiltIns) {
       "rules": {"decisive": 1000, "b_high": 200, "b_low": 200, "b_not_highest": 50, "trace_image_type": 20,
       "diffusion_family": 5, "epi_not_diffusion": 20, "chemical_shift_phase": 30, "dual_echo": 3, "dixon_type": 100,
       "t2_fat_suppressed": 30, "t2_not_fat_suppressed": 10, "dce_candidate": 20, "contrast_agent_present": 5,
-      "contrast_phase_tag": 200, "localizer": 500, "localizer_geometry": 10, "derived_reformat": 200,
+      "contrast_phase_tag": 200, "localizer": 500, "localizer_geometry": 10, "multi_orientation": 200, "derived_reformat": 200,
       "derived_secondary": 20, "non_axial": 5, "thick_slab": 50, "ir_prepared_gre": 20, "non_liver_body_part": 10,
       "pair_opposite": 5, "pair_shorter_te": 3},
       "other_threshold": {"image": 0, "header": 0.4, "fusion": 0.35}})");

@@ -211,6 +211,26 @@ TEST(HeaderRules, FastGreLocalizerGeometry) {
   EXPECT_TRUE(has_text(vs[0].evidence, "localizer")) << vs[0].evidence;
 }
 
+TEST(HeaderRules, TriPlaneSurveyIsOtherEvenWhereTeLooksInPhase) {
+  // Philips-style SURVEY: one series, three planes; TE 2.3 ms at 3 T would otherwise read as in-phase.
+  std::vector<VolumeResult> vs;
+  for (const char* plane : {"axial", "coronal", "sagittal"}) {
+    auto v = volume("survey");
+    v.info.header.scanning_sequence = "GR";
+    v.info.header.repetition_time_ms = 7.5;
+    v.info.header.echo_time_ms = 2.3;
+    v.info.header.field_strength_t = 3.0;
+    v.info.key.orientation = plane;
+    v.info.plane = plane;
+    v.info.slices.resize(9);
+    vs.push_back(v);
+  }
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  for (const auto& v : vs) EXPECT_EQ(v.label, Label::Other) << v.info.plane << ": " << v.evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "series mixes orientations")) << vs[0].evidence;
+}
+
 TEST(HeaderRules, KeywordsAloneNeverDecideButTipTheBalance) {
   auto v = volume("kw");
   v.info.header.series_description = "dADC";

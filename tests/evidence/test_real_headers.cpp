@@ -156,3 +156,27 @@ TEST(RealHeaders, HeaderModeLabelsEveryLabelledRealVolume) {
   std::cout << "header mode on real DICOM: " << right << "/" << (right + wrong) << " labelled volumes right; "
             << decided_right << "/" << decided_total << " on the header-decided classes (DWI_HighB, ADC, T1WI_In, T1WI_Opp)\n";
 }
+
+// Not a check: `MPMRI_DUMP_ROOT=DIR test_evidence_real --gtest_filter=*Dump*` prints header-mode labels and
+// evidence of any folder (e.g. a synthetic study), one line per volume, for reviewing the rules.
+TEST(RealHeaders, DumpFolder) {
+  const char* root = std::getenv("MPMRI_DUMP_ROOT");
+  if (!root) GTEST_SKIP() << "set MPMRI_DUMP_ROOT to print a folder's header-mode decisions";
+  ScanResult scan = scan_folders({root});
+  DecisionEngine engine;
+  for (const auto& study : scan.studies) {
+    std::vector<VolumeResult> vs;
+    for (const auto& series : study.series)
+      for (const auto& v : series.volumes) {
+        VolumeResult r;
+        r.info = v;
+        vs.push_back(std::move(r));
+      }
+    engine.decide_study(vs, Mode::Header);
+    for (const auto& v : vs)
+      std::cout << "#" << v.info.header.series_number << " '" << v.info.header.series_description << "' "
+                << v.info.key.describe() << " -> " << to_string(v.label) << " " << v.confidence << " | " << v.evidence << "\n";
+    for (const auto& s : engine.summarize_series(vs))
+      std::cout << "series #" << s.series_number << " '" << s.series_description << "': " << to_string(s.label) << "\n";
+  }
+}
