@@ -45,14 +45,14 @@ void write_slice(const fs::path& path, const FakeSlice& s) {
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(s.rows));
   ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(s.cols));
   if (s.frames) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(*s.frames).c_str());
-  ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-  ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  ds->putAndInsertUint16(DCM_SamplesPerPixel, static_cast<Uint16>(s.samples_per_pixel));
+  ds->putAndInsertString(DCM_PhotometricInterpretation, s.photometric.c_str());
   ds->putAndInsertUint16(DCM_BitsAllocated, 16);
   ds->putAndInsertUint16(DCM_BitsStored, 12);
   ds->putAndInsertUint16(DCM_HighBit, 11);
   ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
   if (s.pixel_data) {
-    long n = s.pixel_bytes >= 0 ? s.pixel_bytes / 2 : long(s.rows) * s.cols * s.frames.value_or(1);
+    long n = s.pixel_bytes >= 0 ? s.pixel_bytes / 2 : long(s.rows) * s.cols * s.frames.value_or(1) * s.samples_per_pixel;
     std::vector<Uint16> px(static_cast<size_t>(n));
     for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<Uint16>((s.fill + i) & 0x0FFF);
     ds->putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()));

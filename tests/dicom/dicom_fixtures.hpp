@@ -24,6 +24,8 @@ struct FakeSlice {
   bool pixel_data = true;
   long pixel_bytes = -1;   // -1: rows*cols*frames*2; otherwise the exact number of bytes written
   unsigned short fill = 0; // base value; voxel i holds fill + i
+  std::string photometric = "MONOCHROME2";
+  int samples_per_pixel = 1;
 };
 
 // Writes `s` to `path` as explicit little endian MR Image Storage.

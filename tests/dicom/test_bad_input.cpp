@@ -325,3 +325,36 @@ TEST(DicomBadInput, VolumeOverVoxelLimitIsRefused) {
   tight.max_voxels = 100;
   EXPECT_THROW(load_volume(*v, tight), Error);
 }
+
+TEST(DicomBadInput, ColourImagesAreSkippedWithReason) {
+  TempDir t;
+  mpmri::test::write_good_series(t.path);
+  FakeSlice rgb;
+  rgb.series_uid = "1.2.3.4.13";
+  rgb.photometric = "RGB";
+  rgb.samples_per_pixel = 3;
+  write_slice(t.path / "colfa.dcm", rgb);
+  auto r = scan_folders({t.path.string()});
+  auto* e = skipped_entry(r, t.path / "colfa.dcm");
+  ASSERT_NE(e, nullptr);
+  EXPECT_NE(e->reason.find("colour"), std::string::npos) << e->reason;
+  expect_good_series(r);
+}
+
+TEST(DicomBadInput, RescaleThroughDirectRead) {
+  TempDir t;
+  FakeSlice s;
+  s.series_uid = "1.2.3.4.14";
+  s.slope = 2.5;
+  s.intercept = -10;
+  s.fill = 7;
+  write_slice(t.path / "scaled.dcm", s);
+  auto r = scan_folders({t.path.string()});
+  auto* v = find_series(r, "1.2.3.4.14");
+  ASSERT_NE(v, nullptr);
+  VolumeImage img = load_volume(*v);
+  EXPECT_FLOAT_EQ(img.voxels[0], 7 * 2.5f - 10);
+  EXPECT_FLOAT_EQ(img.voxels[63], (7 + 63) * 2.5f - 10);
+  EXPECT_EQ(img.spacing[0], 0.75);  // PixelSpacing is row spacing \ column spacing
+  EXPECT_EQ(img.spacing[1], 0.5);
+}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "dicom/dicom_fixtures.hpp"
 #include "dicom/real_data.hpp"
 #include "mpmri/dicom.hpp"
 
@@ -221,5 +222,24 @@ TEST(DicomRealData, WholeTreeScanIsCompleteAndDeterministic) {
     for (const auto& s : v->slices)
       positions.insert({std::lround(s.position[0] * 100), std::lround(s.position[1] * 100), std::lround(s.position[2] * 100)});
     EXPECT_EQ(positions.size(), v->slices.size()) << v->id() << " has two images at one position";
+  }
+}
+
+// The direct read (offset learnt at scan) and DCMTK's decoder agree; touching a file forces the latter.
+TEST(DicomRealData, DirectPixelReadMatchesDcmtk) {
+  REQUIRE_SHARED_DICOM();
+  mpmri::test::TempDir t;
+  for (const char* rel : {"debian-python3-pydicom/test_files/MR_small_bigendian.dcm", "dcm_qa_philips_dwi/In/cl/DICOM/IM_0326",
+                          "dcm_qa_ge/In/01_Ax_DWI_TENSOR_R2/i25.MRDC.4"}) {
+    auto copy = t.path / std::filesystem::path(rel).filename();
+    std::filesystem::copy_file(shared_dicom() / rel, copy);
+    auto scanned = scan_files({copy.string()});
+    auto vols = all_volumes(scanned);
+    ASSERT_EQ(vols.size(), 1u) << rel;
+    VolumeImage direct = load_volume(*vols[0]);
+    std::filesystem::last_write_time(copy, std::filesystem::last_write_time(copy) + std::chrono::hours(1));
+    VolumeImage dcmtk = load_volume(*vols[0]);
+    EXPECT_EQ(direct.voxels, dcmtk.voxels) << rel;
+    EXPECT_GT(*std::max_element(direct.voxels.begin(), direct.voxels.end()), 0.0f) << rel;
   }
 }
