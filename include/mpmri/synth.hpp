@@ -67,7 +67,7 @@ std::vector<StudySummary> run_synth(const SynthOptions& options);
 enum class Tissue : std::uint8_t {
   Air = 0, SubcutFat, Muscle, Bone, Marrow, Disc, Csf, Cavity, VisceralFat, Liver, HepaticVein, PortalVein,
   Spleen, KidneyCortex, KidneyMedulla, Aorta, Ivc, Pancreas, StomachWall, StomachContent, Bowel, Gallbladder,
-  Lung, Heart, Hcc, Cyst, Hemangioma, Metastasis, Count
+  Lung, Heart, Hcc, Cyst, Hemangioma, Metastasis, BileDuct, Count
 };
 const char* tissue_name(Tissue t);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "shapes.hpp"
 
@@ -13,6 +12,8 @@ namespace {
 using T = Tissue;
 constexpr std::uint8_t u8(Tissue t) { return static_cast<std::uint8_t>(t); }
 
+inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
+
 void init_grid(LabelGrid& g, Tissue fill) {
   g.origin = {-200, -150, -175};
   g.nx = int(400 / g.spacing.x);
@@ -22,7 +23,8 @@ void init_grid(LabelGrid& g, Tissue fill) {
 }
 
 // Visits every voxel of `g` whose centre lies in [lo, hi] (mm).
-void for_box(LabelGrid& g, Vec3 lo, Vec3 hi, const std::function<void(int, int, int, const Vec3&)>& f) {
+template <class F>
+void for_box(LabelGrid& g, Vec3 lo, Vec3 hi, F&& f) {
   auto idx = [](double v, double o, double s, int n, bool up) {
     int i = up ? int(std::ceil((v - o) / s)) : int(std::floor((v - o) / s));
     return std::clamp(i, 0, n - 1);
@@ -38,15 +40,17 @@ void for_box(LabelGrid& g, Vec3 lo, Vec3 hi, const std::function<void(int, int, 
       }
 }
 
-using Allow = std::function<bool(std::uint8_t)>;
+// Which current labels a primitive may paint over (a bit set over the tissues).
+struct Allow {
+  std::uint64_t bits = ~0ull;
+  bool operator()(std::uint8_t cur) const { return (bits >> cur) & 1u; }
+};
 Allow over(std::initializer_list<Tissue> ts) {
-  std::vector<std::uint8_t> v;
-  for (auto t : ts) v.push_back(u8(t));
-  return [v](std::uint8_t cur) { return std::find(v.begin(), v.end(), cur) != v.end(); };
+  Allow a{0};
+  for (auto t : ts) a.bits |= 1ull << u8(t);
+  return a;
 }
-Allow anything() {
-  return [](std::uint8_t) { return true; };
-}
+Allow anything() { return Allow{}; }
 
 void paint_blob(LabelGrid& g, const Blob& b, Tissue t, const Allow& allow, double scale = 1.0) {
   double r = b.extent() * scale;
@@ -135,6 +139,7 @@ std::array<TissueParams, kTissues> base_params(double field_t) {
   a[u8(T::Cyst)] = p(1.0, 3793, 4100, 583, 520, 2.6e-3, 0, 0.01);
   a[u8(T::Hemangioma)] = p(0.90, 2524, 2800, 155, 140, 1.6e-3, 0, 0.05);
   a[u8(T::Metastasis)] = p(0.80, 1757, 1950, 85, 76, 1.0e-3, 0, 0.08);
+  a[u8(T::BileDuct)] = p(1.0, 3000, 3300, 583, 500, 2.8e-3);
   a[u8(T::Lung)].r2s = 1000;  // air-tissue interfaces everywhere: T2* of about 1 ms
   a[u8(T::Bone)].r2s = 1000;
   return a;
@@ -148,19 +153,22 @@ void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_s
   const double taper = rng.uniform(-0.08, 0.08);
   spine_y = yc + B - t_sub_back - rng.uniform(62, 75);
   const double vb_r = rng.uniform(17, 22), disc_period = rng.uniform(30, 36), disc_phase = rng.uniform(0, 36);
+  std::vector<double> px(size_t(g.nx)), py(size_t(g.ny));
   for (int k = 0; k < g.nz; ++k) {
     double z = g.origin.z + k * g.spacing.z;
     double s = 1 + taper * z / 150.0;
     double ax = A * s, by = B * (1 + 0.5 * taper * z / 150.0);
     bool disc = std::fmod(z - disc_phase + 1000 * disc_period, disc_period) < 7;
     double psoas = std::clamp((-40 - z) / 80.0, 0.0, 1.0);  // psoas grows caudally
+    for (int i = 0; i < g.nx; ++i) px[size_t(i)] = std::pow(std::abs(g.origin.x + i * g.spacing.x) / ax, e);
+    for (int j = 0; j < g.ny; ++j) py[size_t(j)] = std::pow(std::abs(g.origin.y + j * g.spacing.y - yc) / by, e);
     for (int j = 0; j < g.ny; ++j) {
       double y = g.origin.y + j * g.spacing.y;
       for (int i = 0; i < g.nx; ++i) {
         double x = g.origin.x + i * g.spacing.x;
-        double ux = std::abs(x) / ax, uy = std::abs(y - yc) / by;
-        double r = std::pow(std::pow(ux, e) + std::pow(uy, e), 1.0 / e);
-        if (r >= 1) continue;
+        double se = px[size_t(i)] + py[size_t(j)];
+        if (se >= 1) continue;
+        double r = std::pow(se, 1.0 / e);
         // Distance inward from the skin, approximately, in mm along the local radius.
         double depth = (1 - r) * std::min(ax, by) * (y > yc ? 1.0 : 1.0);
         double t_sub = y > yc ? t_sub_back : t_sub_front;
@@ -171,11 +179,11 @@ void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_s
         double rv = std::sqrt(dxs * dxs + dys * dys);
         if (t == T::Cavity || t == T::Muscle) {
           if (rv < vb_r) t = disc ? T::Disc : (rv > vb_r - 2 ? T::Bone : T::Marrow);
-          else if (std::hypot(x, y - (spine_y + vb_r + 9)) < 7) t = T::Csf;
-          else if (std::hypot(x, y - (spine_y + vb_r + 9)) < 11) t = T::Bone;
+          else if (hyp(x, y - (spine_y + vb_r + 9)) < 7) t = T::Csf;
+          else if (hyp(x, y - (spine_y + vb_r + 9)) < 11) t = T::Bone;
           else if (std::abs(x) < 5 && y > spine_y + vb_r + 9 && y < spine_y + vb_r + 40) t = T::Bone;
-          else if (std::hypot((std::abs(x) - 32) / 30.0, (y - (spine_y + vb_r + 28)) / 24.0) < 1) t = T::Muscle;
-          else if (psoas > 0 && std::hypot((std::abs(x) - vb_r - 14 * psoas) / (8 + 16 * psoas),
+          else if (hyp((std::abs(x) - 32) / 30.0, (y - (spine_y + vb_r + 28)) / 24.0) < 1) t = T::Muscle;
+          else if (psoas > 0 && hyp((std::abs(x) - vb_r - 14 * psoas) / (8 + 16 * psoas),
                                            (y - spine_y) / (8 + 12 * psoas)) < 1)
             t = T::Muscle;
         }
@@ -198,43 +206,52 @@ Phantom build_phantom(Rng& rng, double field_t) {
   ph.body_centre_y = yc;
   const double t_front = rng.uniform(8, 38), t_back = t_front * rng.uniform(0.6, 1.1);
   double spine_y = 0;
-  build_body(ph, rng, yc, A, B, t_front, t_back, rng.uniform(7, 13), spine_y);
+  const double wall = rng.uniform(7, 13);
+  build_body(ph, rng, yc, A, B, t_front, t_back, wall, spine_y);
 
   LabelGrid& g = ph.organs;
   init_grid(g, T::VisceralFat);
-  const double s = rng.uniform(0.85, 1.15);  // overall organ scale
+  // Organs are placed relative to the abdominal cavity so that they fit thin and large patients alike.
+  const double cx = A - t_front - wall;                 // lateral half-width of the cavity
+  const double y_ant = yc - B + t_front + wall;         // anterior wall
+  const double depth = spine_y - 20 - y_ant;            // anterior wall to the front of the spine
+  const double s = rng.uniform(0.9, 1.1);               // organ size variation
   Diaphragm dia{rng.uniform(60, 95), 0, yc};
   dia.left_z = dia.right_z - rng.uniform(5, 20);
   ph.diaphragm_z = dia.right_z;
 
-  // Bowel and colon loops in the lower abdomen, with air pockets.
-  int loops = rng.integer(6, 12);
+  // Bowel loops in the lower abdomen, with air pockets; colon with hepatic and splenic flexures.
+  int loops = rng.integer(7, 14);
   for (int n = 0; n < loops; ++n) {
-    Vec3 a{rng.uniform(-A * 0.6, A * 0.6), rng.uniform(yc - B * 0.6, yc + B * 0.2), rng.uniform(-160, -60)};
-    Vec3 b = jitter(rng, a, 40);
-    paint_tube(g, vessel(rng, a, b, rng.uniform(8, 16), rng.uniform(8, 16), 12), T::Bowel, anything());
-    if (rng.chance(0.4)) paint_blob(g, Blob::make(rng, a, {9, 9, 9}, 2.0, 0.1), T::Air, over({T::Bowel}));
+    Vec3 a{rng.uniform(-cx * 0.7, cx * 0.7), rng.uniform(y_ant + 15, y_ant + depth * 0.75), rng.uniform(-165, -70)};
+    Vec3 b = jitter(rng, a, 35);
+    paint_tube(g, vessel(rng, a, b, rng.uniform(8, 14), rng.uniform(8, 14), 12), T::Bowel, anything());
+    if (rng.chance(0.4)) paint_blob(g, Blob::make(rng, a, {8, 8, 8}, 2.0, 0.1), T::Air, over({T::Bowel}));
   }
-  // Colon: hepatic flexure, transverse colon, splenic flexure.
-  Tube colon = vessel(rng, {-A * 0.55, yc - 10, -90}, {-A * 0.45, yc - B * 0.55, -60}, 18, 20, 8);
-  Tube colon2 = vessel(rng, {-A * 0.45, yc - B * 0.55, -60}, {A * 0.5, yc - B * 0.45, -50}, 20, 18, 10);
-  paint_tube(g, colon, T::Bowel, anything());
-  paint_tube(g, colon2, T::Bowel, anything());
-  for (int n = 0; n < 4; ++n) {
-    Vec3 c{rng.uniform(-A * 0.4, A * 0.4), yc - B * 0.55, rng.uniform(-70, -50)};
+  const double zc = rng.uniform(-85, -55);
+  Tube colon = vessel(rng, {-cx * 0.8, spine_y - 30, zc - 60}, {-cx * 0.7, y_ant + 30, zc}, 18, 20, 8);
+  Tube colon2 = vessel(rng, {-cx * 0.7, y_ant + 30, zc}, {cx * 0.75, y_ant + 40, zc + 25}, 20, 18, 10);
+  Tube colon3 = vessel(rng, {cx * 0.75, y_ant + 40, zc + 25}, {cx * 0.8, spine_y - 30, zc - 60}, 18, 18, 8);
+  for (const Tube* c : {&colon, &colon2, &colon3}) paint_tube(g, *c, T::Bowel, anything());
+  for (int n = 0; n < 5; ++n) {
+    Vec3 c{rng.uniform(-cx * 0.6, cx * 0.6), y_ant + 35, zc + rng.uniform(-5, 15)};
     paint_blob(g, Blob::make(rng, c, {12, 9, 10}, 2.0, 0.15), T::Air, over({T::Bowel}));
   }
-  // Stomach: wall then content (fluid or air, set in TissueParams).
-  Blob stomach = Blob::make(rng, {55 * s, yc - 45, 25}, {55 * s, 38 * s, 50 * s}, 2.0, 0.12, rng.uniform(-0.3, 0.3));
+  // Stomach (wall, then fluid or gas content) in the left upper quadrant, anterior to the spleen.
+  Blob stomach = Blob::make(rng, {cx * rng.uniform(0.25, 0.45), y_ant + depth * 0.38, rng.uniform(10, 35)},
+                            {cx * 0.38 * s, depth * 0.3 * s, 50 * s}, 2.0, 0.12, rng.uniform(-0.5, 0.0));
   paint_blob(g, stomach, T::StomachWall, anything());
   paint_blob(g, stomach, T::StomachContent, over({T::StomachWall}), 0.86);
 
-  // Liver: right lobe, left lobe and caudate, united.
-  Blob right = Blob::make(rng, {-75 * s, yc + 5, rng.uniform(-5, 15)}, {rng.uniform(75, 95) * s, rng.uniform(80, 100) * s, rng.uniform(85, 110) * s},
-                          rng.uniform(2.1, 2.6), 0.08, rng.uniform(-0.2, 0.2));
-  Blob left = Blob::make(rng, {rng.uniform(5, 30), yc - 50, rng.uniform(20, 40)}, {rng.uniform(50, 80) * s, 40 * s, 45 * s},
-                         rng.uniform(2.0, 2.4), 0.1, rng.uniform(-0.3, 0.1));
-  Blob caudate = Blob::make(rng, {-10, yc + 20, 10}, {25, 25, 35}, 2.0, 0.1);
+  // Liver: right lobe against the right wall, left lobe anterior across the midline, caudate.
+  const double arx = cx * rng.uniform(0.5, 0.62) * s;
+  Blob right = Blob::make(rng, {-cx + arx * 0.92, yc + rng.uniform(-5, 10), rng.uniform(-5, 15)},
+                          {arx, depth * rng.uniform(0.5, 0.6), rng.uniform(85, 110) * s}, rng.uniform(2.1, 2.6), 0.08,
+                          rng.uniform(-0.25, 0.1));
+  Blob left = Blob::make(rng, {cx * rng.uniform(-0.1, 0.15), y_ant + depth * rng.uniform(0.2, 0.28), right.c.z + rng.uniform(10, 30)},
+                         {cx * rng.uniform(0.3, 0.5) * s, depth * rng.uniform(0.17, 0.25), 45 * s}, rng.uniform(2.0, 2.4), 0.1,
+                         rng.uniform(-0.3, 0.1));
+  Blob caudate = Blob::make(rng, {-22, spine_y - 45, right.c.z + 10}, {22, 20, 35}, 2.0, 0.1);
   const Allow liver_over = over({T::VisceralFat, T::Bowel, T::Air, T::StomachWall});
   paint_blob(g, right, T::Liver, liver_over);
   paint_blob(g, left, T::Liver, liver_over);
@@ -242,29 +259,34 @@ Phantom build_phantom(Rng& rng, double field_t) {
   ph.liver_top = right.c.z + right.a.z;
   ph.liver_bottom = right.c.z - right.a.z;
 
-  Blob gb = Blob::make(rng, {-40 * s, yc - 35, right.c.z - rng.uniform(40, 60)}, {14, 17, rng.uniform(25, 40)}, 2.0, 0.08, 0.3, 0.4);
+  Vec3 porta{-cx * 0.3, yc + rng.uniform(-10, 5), right.c.z - rng.uniform(5, 20)};
+  Blob gb = Blob::make(rng, {-cx * rng.uniform(0.25, 0.45), y_ant + depth * 0.25, porta.z - rng.uniform(25, 45)},
+                       {14, 17, rng.uniform(25, 40)}, 2.0, 0.08, 0.3, 0.4);
   paint_blob(g, gb, T::Gallbladder, over({T::Liver, T::VisceralFat, T::Bowel}));
 
-  // Pancreas: head near the duodenum to the tail at the splenic hilum.
+  // Pancreas: head by the duodenum, neck anterior to the portal confluence, tail at the splenic hilum.
+  const double y_panc = spine_y - rng.uniform(40, 55);
   Tube pancreas;
-  pancreas.pts = {{-35, yc + 5, -40}, {-5, yc - 10, -25}, {40, yc + 5, -15}, {75, yc + 30, -5}};
+  pancreas.pts = {{-cx * 0.3, y_panc + 5, porta.z - 40}, {-5, y_panc - 8, porta.z - 22}, {cx * 0.35, y_panc, porta.z - 12},
+                  {cx * 0.65, spine_y - 5, porta.z - 2}};
   for (auto& q : pancreas.pts) q = jitter(rng, q, 4);
   pancreas.radius = {rng.uniform(12, 16), 10, 9, 8};
   paint_tube(g, pancreas, T::Pancreas, over({T::VisceralFat, T::Bowel, T::Air}));
 
-  Blob spleen = Blob::make(rng, {95 * s, yc + 45, rng.uniform(10, 35)}, {rng.uniform(28, 42) * s, rng.uniform(45, 58) * s, rng.uniform(50, 70) * s},
-                           2.1, 0.1, rng.uniform(-0.6, -0.2));
+  const double asx = rng.uniform(25, 38) * s;
+  Blob spleen = Blob::make(rng, {cx - asx * 0.9, spine_y - rng.uniform(0, 20), rng.uniform(10, 35)},
+                           {asx, rng.uniform(45, 58) * s, rng.uniform(50, 70) * s}, 2.1, 0.1, rng.uniform(-0.7, -0.3));
   paint_blob(g, spleen, T::Spleen, over({T::VisceralFat, T::Bowel, T::Air, T::StomachWall, T::StomachContent}));
 
   for (int side = -1; side <= 1; side += 2) {
-    double zc = side < 0 ? rng.uniform(-85, -65) : rng.uniform(-75, -55);
-    Blob k = Blob::make(rng, {side * 72 * s, spine_y - 5, zc}, {28, 24, rng.uniform(48, 60)}, 2.0, 0.05, side * 0.45, 0.1);
+    double zk = side < 0 ? rng.uniform(-85, -65) : rng.uniform(-75, -55);
+    Blob k = Blob::make(rng, {side * rng.uniform(62, 78), spine_y + 5, zk}, {26, 22, rng.uniform(48, 60)}, 2.0, 0.05, side * 0.45, 0.1);
     paint_blob(g, k, T::KidneyCortex, anything());
     paint_blob(g, k, T::KidneyMedulla, over({T::KidneyCortex}), 0.72);
     Blob sinus = k;
     sinus.c.x -= side * 10;
     paint_blob(g, sinus, T::VisceralFat, over({T::KidneyMedulla}), 0.4);
-    ph.kidney_bottom = std::min(ph.kidney_bottom, zc - k.a.z);
+    ph.kidney_bottom = std::min(ph.kidney_bottom, zk - k.a.z);
   }
 
   // Lesions inside the liver.
@@ -274,7 +296,7 @@ Phantom build_phantom(Rng& rng, double field_t) {
       double u = rng.uniform();
       Tissue type = u < 0.3 ? T::Hcc : u < 0.65 ? T::Cyst : u < 0.85 ? T::Hemangioma : T::Metastasis;
       double r = type == T::Hcc ? rng.uniform(10, 30) : type == T::Cyst ? rng.uniform(5, 25) : rng.uniform(6, 20);
-      Vec3 c{rng.uniform(-150, 40), rng.uniform(yc - 90, yc + 60), rng.uniform(ph.liver_bottom + 20, ph.liver_top - 20)};
+      Vec3 c{rng.uniform(-cx, cx * 0.3), rng.uniform(y_ant, spine_y), rng.uniform(ph.liver_bottom + 20, ph.liver_top - 20)};
       bool inside = true;
       for (Vec3 d : {Vec3{r, 0, 0}, Vec3{-r, 0, 0}, Vec3{0, r, 0}, Vec3{0, -r, 0}, Vec3{0, 0, r}, Vec3{0, 0, -r}, Vec3{}}) {
         Vec3 q = c + d;
@@ -296,7 +318,8 @@ Phantom build_phantom(Rng& rng, double field_t) {
   paint_tube(g, vessel(rng, {xi, yi, -165}, hv0, rng.uniform(9, 12), 13, 3), T::Ivc, anything());
   paint_tube(g, vessel(rng, hv0, {xi + 10, yi - 20, dia.z(xi, yi) + 30}, 13, 14, 2), T::Ivc, anything());
   const Allow in_liver = over({T::Liver, T::Hcc, T::Hemangioma, T::Metastasis});
-  for (Vec3 end : {Vec3{-120 * s, yc + 10, right.c.z - 30}, Vec3{-55 * s, yc - 45, right.c.z - 35}, Vec3{left.c.x + 10, yc - 50, left.c.z}}) {
+  for (Vec3 end : {Vec3{-cx * 0.92, right.c.y + 10, right.c.z - 30}, Vec3{-cx * 0.45, y_ant + depth * 0.2, right.c.z - 35},
+                   Vec3{left.c.x + 10, left.c.y, left.c.z}}) {
     Tube hv = vessel(rng, hv0, jitter(rng, end, 8), rng.uniform(5, 7), 2, 7);
     paint_tube(g, hv, T::HepaticVein, in_liver);
     for (int b = 0; b < 3; ++b) {
@@ -304,30 +327,47 @@ Phantom build_phantom(Rng& rng, double field_t) {
       paint_tube(g, vessel(rng, from, jitter(rng, from, 35), 3, 1.5, 5), T::HepaticVein, in_liver);
     }
   }
-  Vec3 confl{rng.uniform(0, 12), ya - rng.uniform(12, 20), rng.uniform(-40, -25)};
-  Vec3 porta{-35 * s, yc + 5, rng.uniform(-15, 0)};
+  Vec3 confl{rng.uniform(0, 12), y_panc + rng.uniform(5, 12), porta.z - rng.uniform(20, 30)};
   const Allow pv_over = over({T::VisceralFat, T::Liver, T::Pancreas, T::Hcc, T::Metastasis, T::Bowel, T::Air});
   paint_tube(g, vessel(rng, confl, porta, rng.uniform(6, 8), 7, 3), T::PortalVein, pv_over);
-  paint_tube(g, vessel(rng, confl, {spleen.c.x - 10, spleen.c.y - 10, spleen.c.z - 15}, 4.5, 4, 6), T::PortalVein, pv_over);
-  paint_tube(g, vessel(rng, confl, {confl.x + 5, confl.y - 5, -150}, 5, 4, 5), T::PortalVein, pv_over);
-  for (Vec3 end : {Vec3{-105 * s, yc + 15, porta.z + 10}, Vec3{-75 * s, yc - 30, porta.z + 25}, Vec3{0, yc - 50, porta.z + 30}}) {
+  paint_tube(g, vessel(rng, confl, {spleen.c.x - asx, spleen.c.y - 5, spleen.c.z - 15}, 4.5, 4, 6), T::PortalVein, pv_over);
+  paint_tube(g, vessel(rng, confl, {confl.x + 5, confl.y - 5, -165}, 5, 4, 5), T::PortalVein, pv_over);
+  std::vector<Tube> portal;
+  for (Vec3 end : {Vec3{-cx * 0.85, right.c.y + 10, porta.z + 10}, Vec3{-cx * 0.55, y_ant + depth * 0.3, porta.z + 25},
+                   Vec3{left.c.x, left.c.y, left.c.z - 5}}) {
     Tube pv = vessel(rng, porta, jitter(rng, end, 8), 5, 2.5, 6);
     paint_tube(g, pv, T::PortalVein, pv_over);
-    for (int b = 0; b < 2; ++b) {
-      Vec3 from = pv.pts[2 + b];
-      paint_tube(g, vessel(rng, from, jitter(rng, from, 30), 2.5, 1.5, 4), T::PortalVein, in_liver);
+    portal.push_back(pv);
+    for (int b = 0; b < 3; ++b) {
+      Vec3 from = pv.pts[1 + b];
+      paint_tube(g, vessel(rng, from, jitter(rng, from, 30), 2.5, 1.2, 4), T::PortalVein, in_liver);
     }
+  }
+  // Bile ducts: the common duct from the porta to the pancreatic head, intrahepatic ducts beside the portal branches.
+  const double duct_r = rng.chance(0.2) ? rng.uniform(4, 6) : rng.uniform(2.5, 3.5);  // some dilated
+  Vec3 duct0 = porta + Vec3{-6, -8, 0};
+  paint_tube(g, vessel(rng, duct0, pancreas.pts[0] + Vec3{0, -4, -10}, duct_r, duct_r * 0.9, 3), T::BileDuct,
+             over({T::VisceralFat, T::Liver, T::Pancreas, T::Bowel}));
+  for (const Tube& pv : portal) {
+    Tube d = pv;
+    for (auto& q : d.pts) q = q + Vec3{-4, -5, 2};
+    for (auto& r : d.radius) r = std::max(0.9, r * 0.4 * duct_r / 3.0);
+    paint_tube(g, d, T::BileDuct, in_liver);
   }
 
   // Above the diaphragm: a muscular sheet, then lung and heart.
   Blob heart = Blob::make(rng, {20, yc - 30, dia.left_z + 50}, {70, 55, 60}, 2.0, 0.05);
-  for_box(g, {-200, -150, 0}, {200, 170, 150}, [&](int i, int j, int k, const Vec3& p) {
-    double zd = dia.z(p.x, p.y);
-    std::uint8_t& cur = g.at(i, j, k);
-    if (p.z < zd || cur == u8(T::Aorta) || cur == u8(T::Ivc)) return;
-    if (p.z < zd + 4) cur = u8(T::Muscle);
-    else cur = heart.value(p) < 0 ? u8(T::Heart) : u8(T::Lung);
-  });
+  for (int j = 0; j < g.ny; ++j)
+    for (int i = 0; i < g.nx; ++i) {
+      double x = g.origin.x + i * g.spacing.x, y = g.origin.y + j * g.spacing.y, zd = dia.z(x, y);
+      for (int k = std::max(0, int(std::ceil((zd - g.origin.z) / g.spacing.z))); k < g.nz; ++k) {
+        Vec3 p{x, y, g.origin.z + k * g.spacing.z};
+        std::uint8_t& cur = g.at(i, j, k);
+        if (cur == u8(T::Aorta) || cur == u8(T::Ivc)) continue;
+        if (p.z < zd + 4) cur = u8(T::Muscle);
+        else cur = std::abs(p.x - heart.c.x) < 100 && std::abs(p.y - heart.c.y) < 80 && heart.value(p) < 0 ? u8(T::Heart) : u8(T::Lung);
+      }
+    }
 
   // Texture: two octaves of smooth noise, upsampled trilinearly from coarse random grids.
   ph.texture.assign(g.label.size(), 0);
@@ -336,22 +376,27 @@ Phantom build_phantom(Rng& rng, double field_t) {
     int cx = g.nx / step + 2, cy = g.ny / step + 2, cz = g.nz / step + 2;
     std::vector<float> coarse(size_t(cx) * cy * cz);
     for (auto& v : coarse) v = float(rng.normal()) * (step == 8 ? 0.7f : 0.5f);
+    std::vector<int> ix(size_t(g.nx));
+    std::vector<float> wx(size_t(g.nx));
+    for (int i = 0; i < g.nx; ++i) ix[size_t(i)] = i / step, wx[size_t(i)] = float(i % step) / step;
     for (int k = 0; k < g.nz; ++k) {
-      float fz = float(k) / step;
-      int kz = int(fz);
-      float wz = fz - kz;
+      int kz = k / step;
+      float wz = float(k % step) / step;
       for (int j = 0; j < g.ny; ++j) {
-        float fy = float(j) / step;
-        int jy = int(fy);
-        float wy = fy - jy;
+        int jy = j / step;
+        float wy = float(j % step) / step;
+        const float* c00 = &coarse[(size_t(kz) * cy + jy) * cx];
+        const float* c01 = c00 + cx;
+        const float* c10 = c00 + size_t(cx) * cy;
+        const float* c11 = c10 + cx;
+        float* dst = &acc[(size_t(k) * g.ny + j) * g.nx];
         for (int i = 0; i < g.nx; ++i) {
-          float fx = float(i) / step;
-          int ix = int(fx);
-          float wx = fx - ix;
-          auto c = [&](int a, int b, int d) { return coarse[(size_t(kz + d) * cy + jy + b) * cx + ix + a]; };
-          float v = (1 - wz) * ((1 - wy) * ((1 - wx) * c(0, 0, 0) + wx * c(1, 0, 0)) + wy * ((1 - wx) * c(0, 1, 0) + wx * c(1, 1, 0))) +
-                    wz * ((1 - wy) * ((1 - wx) * c(0, 0, 1) + wx * c(1, 0, 1)) + wy * ((1 - wx) * c(0, 1, 1) + wx * c(1, 1, 1)));
-          acc[(size_t(k) * g.ny + j) * g.nx + i] += v;
+          int a = ix[size_t(i)];
+          float w = wx[size_t(i)];
+          float v00 = c00[a] + w * (c00[a + 1] - c00[a]), v01 = c01[a] + w * (c01[a + 1] - c01[a]);
+          float v10 = c10[a] + w * (c10[a + 1] - c10[a]), v11 = c11[a] + w * (c11[a + 1] - c11[a]);
+          float v0 = v00 + wy * (v01 - v00), v1 = v10 + wy * (v11 - v10);
+          dst[i] += v0 + wz * (v1 - v0);
         }
       }
     }
@@ -362,38 +407,61 @@ Phantom build_phantom(Rng& rng, double field_t) {
 
 void sample_phantom(const Phantom& ph, const Vec3& p, const Vec3& shift, Sample& out) {
   out.n = 0;
-  float cavity = 0;
-  auto corners = [&](const LabelGrid& g, const Vec3& q, auto&& emit) {
+  // Both grids share one geometry. Most samples sit inside one tissue: one entry instead of eight.
+  struct Corners {
+    size_t idx[8];
+    float w[8];
+    int n = 0;
+  };
+  auto corners = [](const LabelGrid& g, const Vec3& q, Corners& c) {
     double fx = (q.x - g.origin.x) / g.spacing.x, fy = (q.y - g.origin.y) / g.spacing.y, fz = (q.z - g.origin.z) / g.spacing.z;
     int i = int(std::floor(fx)), j = int(std::floor(fy)), k = int(std::floor(fz));
     float wx = float(fx - i), wy = float(fy - j), wz = float(fz - k);
-    for (int c = 0; c < 8; ++c) {
-      int di = c & 1, dj = (c >> 1) & 1, dk = c >> 2;
-      float w = (di ? wx : 1 - wx) * (dj ? wy : 1 - wy) * (dk ? wz : 1 - wz);
-      if (w <= 0) continue;
-      int ii = i + di, jj = j + dj, kk = k + dk;
-      if (ii < 0 || jj < 0 || kk < 0 || ii >= g.nx || jj >= g.ny || kk >= g.nz) continue;  // air
-      size_t idx = (size_t(kk) * g.ny + jj) * g.nx + ii;
-      emit(g.label[idx], w, idx);
+    c.n = 0;
+    if (i < 0 || j < 0 || k < 0 || i + 1 >= g.nx || j + 1 >= g.ny || k + 1 >= g.nz) return;  // outside: air
+    size_t base = (size_t(k) * g.ny + j) * g.nx + i, sy = size_t(g.nx), sz = size_t(g.nx) * g.ny;
+    const size_t off[8] = {0, 1, sy, sy + 1, sz, sz + 1, sz + sy, sz + sy + 1};
+    for (int m = 0; m < 8; ++m) {
+      c.idx[m] = base + off[m];
+      c.w[m] = ((m & 1) ? wx : 1 - wx) * ((m & 2) ? wy : 1 - wy) * ((m & 4) ? wz : 1 - wz);
     }
+    c.n = 8;
   };
-  corners(ph.body, p, [&](std::uint8_t t, float w, size_t) {
-    if (t == u8(T::Cavity)) {
-      cavity += w;
-    } else if (t != u8(T::Air)) {
-      out.tissue[out.n] = t;
-      out.weight[out.n] = w;
-      out.texture[out.n] = 0;
-      ++out.n;
+  Corners c;
+  corners(ph.body, p, c);
+  if (c.n == 0) return;
+  float cavity = 0;
+  const std::uint8_t cav = u8(T::Cavity), air = u8(T::Air);
+  std::uint8_t l0 = ph.body.label[c.idx[0]];
+  bool same = true;
+  for (int m = 1; m < 8 && same; ++m) same = ph.body.label[c.idx[m]] == l0;
+  if (same) {
+    if (l0 == cav) cavity = 1;
+    else if (l0 != air) out.tissue[0] = l0, out.weight[0] = 1, out.texture[0] = 0, out.n = 1;
+  } else {
+    for (int m = 0; m < 8; ++m) {
+      std::uint8_t t = ph.body.label[c.idx[m]];
+      if (t == cav) cavity += c.w[m];
+      else if (t != air) out.tissue[out.n] = t, out.weight[out.n] = c.w[m], out.texture[out.n] = 0, ++out.n;
     }
-  });
-  if (cavity > 0) {
-    corners(ph.organs, p + shift, [&](std::uint8_t t, float w, size_t idx) {
-      out.tissue[out.n] = t;
-      out.weight[out.n] = w * cavity;
-      out.texture[out.n] = ph.texture[idx] * (1.f / 127.f);
-      ++out.n;
-    });
+  }
+  if (cavity <= 0) return;
+  corners(ph.organs, p + shift, c);
+  if (c.n == 0) return;
+  l0 = ph.organs.label[c.idx[0]];
+  same = true;
+  for (int m = 1; m < 8 && same; ++m) same = ph.organs.label[c.idx[m]] == l0;
+  if (same) {
+    float tex = 0;
+    for (int m = 0; m < 8; ++m) tex += c.w[m] * ph.texture[c.idx[m]];
+    out.tissue[out.n] = l0, out.weight[out.n] = cavity, out.texture[out.n] = tex * (1.f / 127.f), ++out.n;
+    return;
+  }
+  for (int m = 0; m < 8; ++m) {
+    out.tissue[out.n] = ph.organs.label[c.idx[m]];
+    out.weight[out.n] = c.w[m] * cavity;
+    out.texture[out.n] = ph.texture[c.idx[m]] * (1.f / 127.f);
+    ++out.n;
   }
 }
 
@@ -423,7 +491,8 @@ const char* tissue_name(Tissue t) {
   static const char* names[] = {"air", "subcutaneous_fat", "muscle", "bone", "marrow", "disc", "csf", "cavity",
                                 "visceral_fat", "liver", "hepatic_vein", "portal_vein", "spleen", "kidney_cortex",
                                 "kidney_medulla", "aorta", "ivc", "pancreas", "stomach_wall", "stomach_content",
-                                "bowel", "gallbladder", "lung", "heart", "hcc", "cyst", "hemangioma", "metastasis"};
+                                "bowel", "gallbladder", "lung", "heart", "hcc", "cyst", "hemangioma", "metastasis",
+                                "bile_duct"};
   int i = static_cast<int>(t);
   return i >= 0 && i < kTissues ? names[i] : "unknown";
 }

@@ -56,9 +56,16 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
   const double b0_dome = rng.uniform(40, 120) * (ph.field_t > 2 ? 2 : 1), b0_grad = rng.normal(0, 20), bw_px = rng.uniform(14, 28);
   const Vec3 pe = g.pe_rows ? g.col_dir : g.row_dir;
   const double pe_px = g.pe_rows ? g.py : g.px, fov_pe = g.pe_rows ? g.rows * g.py : g.cols * g.px;
-  const int ns = g.thickness > 3.6 ? 3 : 1;
+  const int ns = g.thickness >= 4 ? 2 : 1;  // two samples through thick slices: partial volume
   const double hx = ph.body_half_x, hy = ph.body_half_y, yc = ph.body_centre_y;
   const bool wrap = flags.artefacts && g.wrap > 0;
+  Geometry gl = g;
+  if (g.px < 1.6 || g.py < 1.6) {
+    gl.cols = std::max(1, int(std::ceil(g.cols * g.px / 1.75)));
+    gl.rows = std::max(1, int(std::ceil(g.rows * g.py / 1.75)));
+    gl.px = g.px * g.cols / gl.cols;
+    gl.py = g.py * g.rows / gl.rows;
+  }
 
   tbb::parallel_for(0, g.slices, [&](int k) {
     Sample s;
@@ -66,7 +73,8 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
     auto signal_at = [&](const Vec3& p0, float wsum_scale) -> double {
       Vec3 p = p0;
       if (epi) {
-        double df = b0_dome * std::exp(-std::pow((p.z - ph.diaphragm_z + 10) / 25.0, 2)) + b0_grad * p.y / 100.0;
+        double dz = (p.z - ph.diaphragm_z + 10) / 25.0;
+        double df = (dz * dz < 12 ? b0_dome * std::exp(-dz * dz) : 0.0) + b0_grad * p.y / 100.0;
         p = p + pe * (df / bw_px * pe_px);
       }
       sample_phantom(ph, p, v.shift, s);
@@ -80,36 +88,64 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
       }
       float fs = 1;
       if (fs_fail > 0) {
-        double r2 = std::pow(p.x / hx, 2) + std::pow((p.y - yc) / hy, 2);
-        double dome = std::exp(-std::pow((p.z - ph.diaphragm_z) / 30.0, 2));
+        double ux = p.x / hx, uy = (p.y - yc) / hy, dz = (p.z - ph.diaphragm_z) / 30.0;
+        double r2 = ux * ux + uy * uy;
+        double dome = dz * dz < 9 ? std::exp(-dz * dz) : 0.0;
         fs = float(std::min(1.0 / std::max(v.seq.fat_residual, 1e-3), 1 + fs_fail * (r2 * r2 + dome)));
       }
-      return std::abs(w + fs * f);
+      std::complex<float> z = w + fs * f;
+      return std::sqrt(z.real() * z.real() + z.imag() * z.imag());
     };
-    for (int j = 0; j < g.rows; ++j) {
-      for (int i = 0; i < g.cols; ++i) {
+    // The phantom holds no detail finer than its 1.75 mm grid: fine matrices are rendered at about that
+    // pitch and interpolated bilinearly, which halves the work of 256-320 matrices at no visible cost.
+    const Vec3 drow = g.row_dir * gl.px, dcol = g.col_dir * gl.py;
+    Vec3 p0[2];
+    for (int m = 0; m < ns; ++m) p0[m] = voxel_position(gl, 0, 0, k + (ns == 1 ? 0 : (m - 0.5) * 0.5 * g.thickness / (g.thickness + g.gap)));
+    std::vector<float> lo(size_t(gl.cols) * gl.rows);
+    std::vector<std::uint8_t> lo_t(flags.truth ? lo.size() : 0);
+    std::vector<float> lo_p(flags.truth ? lo.size() : 0);
+    for (int j = 0; j < gl.rows; ++j) {
+      for (int i = 0; i < gl.cols; ++i) {
         if (flags.truth) std::fill(tw.begin(), tw.end(), 0.f);
         double acc = 0;
         for (int m = 0; m < ns; ++m) {
-          double off = ns == 1 ? 0 : (m - 1) / 3.0 * g.thickness / (g.thickness + g.gap);
-          Vec3 p = voxel_position(g, i, j, k + off);
+          Vec3 p = p0[m] + drow * double(i) + dcol * double(j);
           acc += signal_at(p, 1.f / ns);
           if (wrap) {
             for (double sgn : {-1.0, 1.0}) {
               Vec3 q = p + pe * (sgn * fov_pe);
-              if (std::abs(q.x) < hx + 5 && std::abs(q.y - yc) < hy + 5) {
-                acc += signal_at(q, 0.f);
-              }
+              if (std::abs(q.x) < hx + 5 && std::abs(q.y - yc) < hy + 5) acc += signal_at(q, 0.f);
             }
           }
         }
-        double b = flags.artefacts ? bias(voxel_position(g, i, j, k), hx, hy) : 1.0;
-        size_t idx = (size_t(k) * g.rows + j) * g.cols + i;
-        out.data[idx] = float(acc / ns * b);
+        size_t li = size_t(j) * gl.cols + i;
+        lo[li] = float(acc / ns);
         if (flags.truth) {
           auto it = std::max_element(tw.begin(), tw.end());
-          out.tissue[idx] = std::uint8_t(it - tw.begin());
-          out.purity[idx] = *it;
+          lo_t[li] = std::uint8_t(it - tw.begin());
+          lo_p[li] = *it;
+        }
+      }
+    }
+    const double sx = double(gl.cols) / g.cols, sy = double(gl.rows) / g.rows;
+    const Vec3 out0 = voxel_position(g, 0, 0, k), orow = g.row_dir * g.px, ocol = g.col_dir * g.py;
+    for (int j = 0; j < g.rows; ++j) {
+      double fy = std::clamp((j + 0.5) * sy - 0.5, 0.0, gl.rows - 1.0);
+      int j0 = std::min(int(fy), gl.rows - 1), j1 = std::min(j0 + 1, gl.rows - 1);
+      float wy = float(fy - j0);
+      for (int i = 0; i < g.cols; ++i) {
+        double fx = std::clamp((i + 0.5) * sx - 0.5, 0.0, gl.cols - 1.0);
+        int i0 = std::min(int(fx), gl.cols - 1), i1 = std::min(i0 + 1, gl.cols - 1);
+        float wx = float(fx - i0);
+        auto L = [&](int a, int b) { return lo[size_t(b) * gl.cols + a]; };
+        float val = (1 - wy) * ((1 - wx) * L(i0, j0) + wx * L(i1, j0)) + wy * ((1 - wx) * L(i0, j1) + wx * L(i1, j1));
+        double b = flags.artefacts ? bias(out0 + orow * double(i) + ocol * double(j), hx, hy) : 1.0;
+        size_t idx = (size_t(k) * g.rows + j) * g.cols + i;
+        out.data[idx] = float(val * b);
+        if (flags.truth) {
+          size_t ni = size_t(std::lround(fy)) * gl.cols + size_t(std::lround(fx));
+          out.tissue[idx] = lo_t[ni];
+          out.purity[idx] = lo_p[ni];
         }
       }
     }
@@ -122,12 +158,18 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
       if (amp > 0.002) {
         float* sl = out.data.data() + size_t(k) * g.rows * g.cols;
         std::vector<float> copy(sl, sl + size_t(g.rows) * g.cols);
-        for (int j = 0; j < g.rows; ++j)
-          for (int i = 0; i < g.cols; ++i) {
-            int jj = g.pe_rows ? (j + shift) % g.rows : j, ii = g.pe_rows ? i : (i + shift) % g.cols;
-            int jj2 = g.pe_rows ? (j - shift + g.rows) % g.rows : j, ii2 = g.pe_rows ? i : (i - shift + g.cols) % g.cols;
-            sl[size_t(j) * g.cols + i] += float(amp * 0.5 * (copy[size_t(jj) * g.cols + ii] + copy[size_t(jj2) * g.cols + ii2]));
+        const int R = g.rows, C = g.cols;
+        for (int j = 0; j < R; ++j) {
+          int ja = g.pe_rows ? (j + shift) % R : j, jb = g.pe_rows ? (j - shift % R + R) % R : j;
+          for (int i = 0; i < C; ++i) {
+            int ia = i, ib = i;
+            if (!g.pe_rows) {
+              ia = i + shift < C ? i + shift : i + shift - C;
+              ib = i - shift >= 0 ? i - shift : i - shift + C;
+            }
+            sl[size_t(j) * C + i] += float(amp * 0.5 * (copy[size_t(ja) * C + ia] + copy[size_t(jb) * C + ib]));
           }
+        }
       }
     }
     if (flags.noise && sigma > 0) {

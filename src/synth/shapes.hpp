@@ -18,6 +18,9 @@ struct Blob {
   std::array<double, 6> amp{};
   std::array<Vec3, 6> w{};
   std::array<double, 6> phase{};
+  double cz = 1, sz = 0, cx = 1, sx = 0;  // rotation, precomputed
+  double lo_bound = 1;                    // Lp radius >= L2 radius * lo_bound for this exponent
+  double max_pert = 0;
 
   static Blob make(Rng& rng, Vec3 c, Vec3 a, double e, double wobble, double rot_z = 0, double rot_x = 0) {
     Blob b;
@@ -30,12 +33,14 @@ struct Blob {
       b.amp[k] = wobble * rng.uniform(0.3, 1.0) / (1 + k * 0.5);
       b.w[k] = {rng.normal(0, 2.2), rng.normal(0, 2.2), rng.normal(0, 2.2)};
       b.phase[k] = rng.uniform(0, 6.2832);
+      b.max_pert += b.amp[k];
     }
+    b.cz = std::cos(rot_z), b.sz = std::sin(rot_z), b.cx = std::cos(rot_x), b.sx = std::sin(rot_x);
+    b.lo_bound = e > 2 ? std::pow(3.0, 1.0 / e - 0.5) : 1.0;
     return b;
   }
   Vec3 local(const Vec3& p) const {
     Vec3 d = p - c;
-    double cz = std::cos(rot_z), sz = std::sin(rot_z), cx = std::cos(rot_x), sx = std::sin(rot_x);
     Vec3 r{cz * d.x + sz * d.y, -sz * d.x + cz * d.y, d.z};
     Vec3 q{r.x, cx * r.y + sx * r.z, -sx * r.y + cx * r.z};
     return {q.x / a.x, q.y / a.y, q.z / a.z};
@@ -44,10 +49,11 @@ struct Blob {
   double value(const Vec3& p, double scale = 1.0) const {
     Vec3 u = local(p);
     u = u * (1.0 / scale);
-    double r;
-    if (e == 2.0) {
-      r = std::sqrt(u.x * u.x + u.y * u.y + u.z * u.z);
-    } else {
+    double r = std::sqrt(u.x * u.x + u.y * u.y + u.z * u.z);
+    // Clearly outside or clearly inside whatever the perturbation: skip pow and sin.
+    if (r * lo_bound > 1.0 + max_pert + 0.05) return r * lo_bound - 1.0;
+    if (e >= 2.0 && r < 1.0 - max_pert - 0.05) return r - 1.0;
+    if (e != 2.0) {
       r = std::pow(std::pow(std::abs(u.x), e) + std::pow(std::abs(u.y), e) + std::pow(std::abs(u.z), e), 1.0 / e);
     }
     if (r > 1.6) return r - 1.0;  // far outside: skip the perturbation

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "dicom_writer.hpp"
 #include "mpmri/error.hpp"
 #include "mpmri/io.hpp"
@@ -54,7 +56,10 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
   Rng rng(s.seed);
   double field = dom.fields[rng.next() % dom.fields.size()];
   Rng rng_anatomy(rng.fork());
+  auto t0 = std::chrono::steady_clock::now();
+  auto secs = [](auto a) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count(); };
   s.phantom = build_phantom(rng_anatomy, field);
+  spdlog::debug("study {}: phantom {:.2f} s", index, secs(t0));
   personalise(s.phantom, rng_anatomy);
   s.plan = plan_study(rng, dom, index, s.seed, options.deidentify_fraction, s.phantom);
   if (options.clean_artefacts) {
@@ -69,6 +74,7 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
   s.sigma.assign(plan.series.size(), 0);
   for (size_t si = 0; si < plan.series.size(); ++si) {
     const SeriesPlan& se = plan.series[si];
+    auto ts = std::chrono::steady_clock::now();
     s.images[si].resize(se.volumes.size());
     SeqParams ref = se.volumes.front().seq;
     ref.b = 0;
@@ -100,6 +106,9 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
         r = render_volume(s.phantom, s.kinetics, v, s.sigma[si], seed, rf);
       }
     }
+    const Geometry& g0 = se.volumes.front().geo;
+    spdlog::debug("study {}: series {} {} {}x{}x{} x{} rendered in {:.2f} s", index, se.number, se.kind, g0.cols, g0.rows,
+                  g0.slices, se.volumes.size(), secs(ts));
   }
   return s;
 }
@@ -151,6 +160,7 @@ std::string to_csv_line(const LabelRow& r) {
 StudySummary generate_study(const SynthOptions& options, int index) {
   auto t0 = std::chrono::steady_clock::now();
   StudyRender s = render_study(options, index, RenderFlags{});
+  auto t_written = std::chrono::steady_clock::now();
   const StudyPlan& plan = s.plan;
   const bool nbia = options.layout == "nbia";
   StudySummary sum;
@@ -200,6 +210,9 @@ StudySummary generate_study(const SynthOptions& options, int index) {
     sj["volumes"] = vj;
     series_json.push_back(sj);
   }
+  spdlog::debug("study {}: rendered in {:.2f} s, written in {:.2f} s", index,
+                std::chrono::duration<double>(t_written - t0).count(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t_written).count());
   sum.rows = label_rows(s);
   nlohmann::json j = plan.describe();
   j["options"] = {{"seed", options.seed}, {"index", index}, {"domain", options.domain}, {"layout", options.layout},
