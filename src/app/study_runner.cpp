@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "mpmri/dicom.hpp"
 #include "mpmri/io.hpp"
@@ -30,13 +31,13 @@ struct StudyWork {
 };
 
 std::string thumbnail_path(const std::string& out_dir, const VolumeInfo& v) {
-  return out_dir + "/thumbnails/" + v.header.series_uid + "_" + std::to_string(v.volume_index) + ".png";
+  return out_dir + "/thumbnails/" + thumbnail_file_name(v.header.series_uid, v.volume_index);
 }
 
 // Volumes of scanned series that could not be split or read at all become failed series rows.
-void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed) {
+void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed, bool any_study = false) {
   for (const auto& f : failed) {
-    if (f.study_uid != study.study_uid) continue;
+    if (!any_study && f.study_uid != study.study_uid) continue;
     SeriesResult s;
     s.study_uid = f.study_uid;
     s.series_uid = f.series_uid;
@@ -52,7 +53,11 @@ void load_and_prepare(StudyWork& work, const ClassifyOptions& options, const Mod
     VolumeResult& v = work.result.volumes[i];
     try {
       VolumeImage image = load_volume(v.info, scan_options);
-      write_thumbnail_png(image, thumbnail_path(options.out_dir, v.info));
+      try {
+        write_thumbnail_png(image, thumbnail_path(options.out_dir, v.info));
+      } catch (const std::exception& e) {  // a missing thumbnail must not cost the volume its label
+        spdlog::warn("no thumbnail for {}: {}", v.info.id(), e.what());
+      }
       if (card) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
     } catch (const std::exception& e) {
       v.status = VolumeStatus::Failed;
@@ -108,6 +113,7 @@ Outcome run_classify(const ClassifyOptions& options) {
   StudySource source(options.inputs, scan_options);
   Progress progress(options.progress && ::isatty(STDERR_FILENO));
   Outcome outcome;
+  std::set<std::string> studies_written;
 
   tbb::parallel_pipeline(
       2,  // two studies in flight: one decoding while the previous one is inferred and written
@@ -153,6 +159,7 @@ Outcome run_classify(const ClassifyOptions& options) {
                 decisions.decide_study(study.volumes, options.mode);
                 study.series = decisions.summarize_series(study.volumes);
                 add_failed_series(study, source.failed());
+                studies_written.insert(study.study_uid);
                 for (const auto& v : study.volumes) (v.status == VolumeStatus::Ok ? outcome.ok : outcome.failed)++;
                 writer.add_study(study);
                 if (html) html->add_study(study);
@@ -161,9 +168,16 @@ Outcome run_classify(const ClassifyOptions& options) {
               }));
 
   progress.finish();
+  // Series that failed before they had a single volume, in studies that had none either.
+  StudyResult orphans;
+  orphans.study_uid = "";
   for (const auto& f : source.failed()) {
-    (void)f;
     outcome.failed++;
+    if (!studies_written.count(f.study_uid)) add_failed_series(orphans, {f}, true);
+  }
+  if (!orphans.series.empty()) {
+    writer.add_study(orphans);
+    if (options.json_stdout) std::cout << study_json(orphans) << "\n" << std::flush;
   }
   for (const auto& s : source.skipped()) {
     if (s.is_error) outcome.failed++;
