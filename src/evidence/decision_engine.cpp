@@ -50,7 +50,10 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
     v.header = std::move(r.evidence);
     facts[i] = r.facts;
   }
-  if (mode != Mode::Image) pair_in_opposed(volumes, facts, params);
+  if (mode != Mode::Image) {
+    pair_in_opposed(volumes, facts, params);
+    derived_adc_from_dwi(volumes, facts, params);
+  }
   for (auto& v : volumes)
     if (v.status == VolumeStatus::Ok) v.fused = fuse(v.image_probs, v.header, mode, params);
   std::vector<bool> chained(n, false);

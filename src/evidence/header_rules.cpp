@@ -91,25 +91,34 @@ std::optional<double> fat_water_cycles(const HeaderInfo& h, double te_ms, double
 }
 
 std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volumes) {
+  // Some exports put each b-value of one DWI acquisition in its own series with one description: the
+  // context spans the acquisition family (description, protocol, matrix), not only the series UID.
   std::map<std::string, SeriesContext> by_series;
   std::map<std::string, std::set<long>> bs, tes;
+  auto family = [](const VolumeInfo& v) {
+    const auto& h = v.header;
+    if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
+    return h.study_uid + "|" + h.series_description + "|" + h.protocol_name + "|" + std::to_string(v.matrix[0]) + "x" +
+           std::to_string(v.matrix[1]);
+  };
   for (const auto& v : volumes) {
     const auto& h = v.info.header;
-    auto& ctx = by_series[h.series_uid];
+    const std::string key = family(v.info);
+    auto& ctx = by_series[key];
     auto b = v.info.key.b_value ? v.info.key.b_value : h.b_value;
     if (b) {
       if (!ctx.max_b || *b > *ctx.max_b) ctx.max_b = b;
-      bs[h.series_uid].insert(std::lround(*b));
+      bs[key].insert(std::lround(*b));
     }
     auto te = v.info.key.echo_time_ms ? v.info.key.echo_time_ms : h.echo_time_ms;
-    if (te) tes[h.series_uid].insert(std::lround(*te * 100));
+    if (te) tes[key].insert(std::lround(*te * 100));
   }
   for (auto& [uid, ctx] : by_series) {
     ctx.b_count = static_cast<int>(bs[uid].size());
     for (long t : tes[uid]) ctx.echo_times.push_back(t / 100.0);
   }
   std::vector<SeriesContext> out;
-  for (const auto& v : volumes) out.push_back(by_series[v.info.header.series_uid]);
+  for (const auto& v : volumes) out.push_back(by_series[family(v.info)]);
   return out;
 }
 
@@ -191,12 +200,14 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
   } else if (!f.diffusion && (has(it, "TRACEW") || has(it, "TRACE"))) {
     f.diffusion = true;
     e.support(Label::DWI_HighB, params.lr("trace_image_type"), "ImageType TRACEW without a b-value: trace-weighted DWI");
-  } else if (!f.diffusion && (diffusion_type || (f.epi && has(scan, "SE") && !gre_epi) || contains_ci(h.sequence_name, "ep_b") ||
+  } else if (!f.diffusion && (diffusion_type || (f.epi && !gre_epi && (has(scan, "SE") || f.echo_time_ms)) ||
+                              contains_ci(h.sequence_name, "ep_b") ||
                               contains_ci(h.sequence_name, "diff") ||
                               (!h.diffusion_directionality.empty() && upper(h.diffusion_directionality) != "NONE"))) {
     f.diffusion = true;
     e.support({Label::DWI_HighB, Label::ADC}, params.lr("diffusion_family"),
-              "diffusion family (" + (diffusion_type ? "ImageType " + joined(it) : "spin-echo EPI") + ") without a b-value");
+              "diffusion family (" + (diffusion_type ? "ImageType " + joined(it) : "spin-echo EPI" + (f.echo_time_ms ? " TE " + fmt(*f.echo_time_ms) + " ms" : std::string())) +
+                  ") without a b-value");
   }
   if (f.epi && !f.diffusion) {
     if (gre_epi)
@@ -293,7 +304,10 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
       if (p == name && (l != Label::Other || p == "HEPATOBILIARY"))
         e.support(l, params.lr("contrast_phase_tag"), "ContrastBolusAgentPhase " + h.contrast_phase);
   }
-  if (f.contrast_given && (f.dce_candidate || keyword_fired("dce_family")))
+  // A dynamic series carries one ContrastBolusAgent for all its time points, the pre-contrast one included.
+  const bool one_of_a_dynamic_series = v.key.temporal_index || v.volumes_in_series > 1;
+  const bool before_injection = h.contrast_start_time_s && h.acquisition_time_s && *h.acquisition_time_s < *h.contrast_start_time_s;
+  if (f.contrast_given && (f.dce_candidate || keyword_fired("dce_family")) && !one_of_a_dynamic_series && !before_injection)
     e.against(Label::DCE_Pre, params.lr("contrast_agent_present"), "ContrastBolusAgent '" + h.contrast_agent + "': contrast given, not pre-contrast");
 
   // Geometry: localizers and non-axial planes.

@@ -80,6 +80,24 @@ void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<Volum
   }
 }
 
+void derived_adc_from_dwi(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params) {
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    auto& v = volumes[i];
+    const auto& it = v.info.header.image_type;
+    const bool derived = !it.empty() && it[0] == "DERIVED";
+    const bool trace = std::find(it.begin(), it.end(), "TRACEW") != it.end() || std::find(it.begin(), it.end(), "TRACE") != it.end();
+    if (v.status != VolumeStatus::Ok || v.header.decisive || !facts[i].diffusion || facts[i].b_value || !derived || trace) continue;
+    for (size_t j = 0; j < volumes.size(); ++j) {
+      if (j == i || volumes[j].status != VolumeStatus::Ok || !facts[j].b_value || geometry_key(volumes[j].info) != geometry_key(v.info))
+        continue;
+      v.header.likelihood[index_of(Label::ADC)] *= params.lr("derived_from_dwi");
+      v.header.notes.push_back("derived diffusion image without a b-value, same geometry as the DWI in " +
+                               series_name(volumes[j].info.header) + ": ADC map");
+      break;
+    }
+  }
+}
+
 PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params) {
   const size_t n = local.size();
   PhaseChain out;
@@ -169,6 +187,18 @@ std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const st
       std::array<double, 4> q{};
       for (int p = 0; p < kPhases; ++p) q[p] = v.fused[index_of(kPhaseLabel[p])];
       std::string t_note;
+      // Without an injection time, the first candidate (pre-contrast, or an early phase) is the anchor:
+      // nothing of the four phases comes 10 min after it, so such a volume is hepatobiliary/late.
+      if (!injection && all_timed && i != idx.front()) {
+        double since_first = *time_of(v.info.header) - *time_of(volumes[idx.front()].info.header);
+        if (since_first >= dp.hepatobiliary_after_s) {
+          double mass = 0;
+          for (int p = 0; p < kPhases; ++p) mass += q[p], v.fused[index_of(kPhaseLabel[p])] = 0;
+          v.fused[index_of(Label::Other)] += mass;
+          notes[i].push_back(fmt(since_first / 60, 3) + " min after the first DCE volume: hepatobiliary/late phase, not one of the nine classes");
+          continue;
+        }
+      }
       if (injection && all_timed) {
         double dt = *time_of(v.info.header) - *injection;
         t_note = fmt(dt, 4) + " s after injection";

@@ -19,6 +19,10 @@ std::string geometry_key(const VolumeInfo& v);
 // Adds likelihood ratios and notes to header evidence.
 void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params);
 
+// A derived diffusion image without a b-value that shares its geometry with a DWI of the study (vendors that
+// mark ADC maps only as DERIVED\SECONDARY): supports ADC. Adds likelihood ratios and notes.
+void derived_adc_from_dwi(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params);
+
 // Result of ordering DCE candidates: the best monotone phase path and each volume's marginal phase probability.
 struct PhaseChain {
   std::vector<int> path;                        // 0 pre, 1 arterial, 2 portal, 3 delayed

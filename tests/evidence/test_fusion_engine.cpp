@@ -102,7 +102,7 @@ TEST(Config, FilesOverrideBuiltIns) {
       "t2_fat_suppressed": 30, "t2_not_fat_suppressed": 10, "dce_candidate": 20, "contrast_agent_present": 5,
       "contrast_phase_tag": 200, "localizer": 500, "localizer_geometry": 10, "multi_orientation": 200, "derived_reformat": 200,
       "derived_secondary": 20, "non_axial": 5, "thick_slab": 50, "ir_prepared_gre": 20, "non_liver_body_part": 10,
-      "pair_opposite": 5, "pair_shorter_te": 3},
+      "pair_opposite": 5, "pair_shorter_te": 3, "derived_from_dwi": 30},
       "other_threshold": {"image": 0, "header": 0.4, "fusion": 0.35}})");
   DecisionEngine engine(DecisionConfig{rules, params});
   std::vector<VolumeResult> vs = {deidentified("a")};

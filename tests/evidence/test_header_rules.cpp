@@ -258,3 +258,38 @@ TEST(HeaderRules, EnhancedContrastPhaseTag) {
   std::vector<VolumeResult> vs = {v};
   EXPECT_EQ(header_label(vs), Label::DCE_Portal);
 }
+
+TEST(HeaderRules, DwiSplitIntoOneSeriesPerBValueStillKnowsItsHighestB) {
+  // Some exports write each b-value of one acquisition as its own series with the same description.
+  std::vector<VolumeResult> vs;
+  int n = 6;
+  for (double b : {0.0, 50.0, 400.0, 800.0}) {
+    auto v = test::dwi("dwi-b" + std::to_string(int(b)), b);
+    v.info.header.series_number = n++;
+    v.info.header.series_description = "DWI_b0_50_400_800";
+    v.info.key.b_value.reset();  // one volume per series: the header carries the b-value
+    vs.push_back(v);
+  }
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[2].label, Label::Other) << vs[2].evidence;
+  EXPECT_EQ(vs[3].label, Label::DWI_HighB) << vs[3].evidence;
+}
+
+TEST(HeaderRules, DerivedAdcWithoutAdcImageTypeIsFoundByItsDwi) {
+  // Canon-style: ImageType DERIVED\SECONDARY\OTHER, ScanningSequence EP only, no b-value.
+  auto adc = volume("adc", 70);
+  adc.info.header.image_type = {"DERIVED", "SECONDARY", "OTHER"};
+  adc.info.header.scanning_sequence = "EP";
+  adc.info.header.sequence_name = "SE_EPI";
+  adc.info.header.echo_time_ms = 75;
+  std::vector<VolumeResult> vs = {test::dwi("dwi", 50, 0), test::dwi("dwi", 800, 1), adc};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[2].label, Label::ADC) << vs[2].evidence;
+  EXPECT_TRUE(has_text(vs[2].evidence, "same geometry as the DWI")) << vs[2].evidence;
+  // Alone (no DWI in the study) it is only a diffusion-family image: not decided in header mode.
+  vs = {adc};
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_NE(vs[0].label, Label::DWI_HighB);
+}

@@ -67,7 +67,7 @@ TEST(Keywords, BuiltInFusionParamsNameEveryRuleTheCodeUses) {
                         "epi_not_diffusion", "chemical_shift_phase", "dual_echo", "dixon_type", "t2_fat_suppressed",
                         "t2_not_fat_suppressed", "dce_candidate", "contrast_agent_present", "contrast_phase_tag", "localizer",
                         "localizer_geometry", "multi_orientation", "derived_reformat", "derived_secondary", "non_axial", "thick_slab",
-                        "ir_prepared_gre", "non_liver_body_part", "pair_opposite", "pair_shorter_te"})
+                        "ir_prepared_gre", "non_liver_body_part", "pair_opposite", "pair_shorter_te", "derived_from_dwi"})
     EXPECT_NO_THROW(p.lr(n)) << n;
   EXPECT_FALSE(p.calibrated) << "no trained model yet: the shipped parameters must say they are priors";
 }

@@ -168,3 +168,25 @@ TEST(AdcLink, AdcNamesItsDwi) {
   EXPECT_NE(vs[2].evidence.find("ADC of the DWI in series 4 b=800"), std::string::npos) << vs[2].evidence;
   EXPECT_NE(vs[1].evidence.find("its ADC map is series 5"), std::string::npos) << vs[1].evidence;
 }
+
+TEST(DceOrdering, LateVolumeWithoutInjectionTimeIsHepatobiliary) {
+  auto vs = dce_run({0, 67, 129, 277, 1237}, false);
+  DecisionEngine().decide_study(vs, Mode::Header);
+  EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del, Label::Other}));
+  EXPECT_NE(vs[4].evidence.find("min after the first DCE volume"), std::string::npos) << vs[4].evidence;
+}
+
+TEST(DceOrdering, OneDynamicSeriesSharesItsContrastAgentTagWithThePreContrastPhase) {
+  std::vector<VolumeResult> vs;
+  for (int t = 1; t <= 4; ++t) {
+    auto v = vibe("dyn", 110, kT0 + 60.0 * (t - 1));
+    v.info.key.temporal_index = t;
+    v.info.volume_index = t - 1;
+    v.info.volumes_in_series = 4;
+    v.info.header.contrast_agent = "Dotarem";
+    vs.push_back(v);
+  }
+  DecisionEngine().decide_study(vs, Mode::Header);
+  EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del}));
+  EXPECT_EQ(vs[0].evidence.find("not pre-contrast"), std::string::npos) << vs[0].evidence;
+}
