@@ -190,6 +190,7 @@ Bootstrap bootstrap(const std::vector<int>& truth, const std::vector<int>& predi
     overall["kappa"].push_back(f.kappa);
     overall["macro_f1_targets"].push_back(f.macro_f1_targets);
     overall["macro_accuracy_targets"].push_back(f.macro_accuracy_targets);
+    overall["micro_f1_targets"].push_back(f.micro_f1_targets);
     for (const auto& c : f.per_class) {
       auto& m = per[c.label];
       m["accuracy"].push_back(c.accuracy);
