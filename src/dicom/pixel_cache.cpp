@@ -76,6 +76,8 @@ void remember_layout(const std::string& path, DcmDataset* ds, DcmElement* pixel)
   if (l.bits_allocated != 8 && l.bits_allocated != 16 && l.bits_allocated != 32) return;
   if (double(length) < double(l.rows) * l.cols * l.frames * (l.bits_allocated / 8)) return;
   std::unique_lock lock(g_mutex);
+  // A long batch run scans many studies; past this size start over (a miss only means DCMTK decodes).
+  if (g_layouts.size() >= 500000) g_layouts.clear();
   g_layouts[path] = l;
 }
 

@@ -249,9 +249,16 @@ SplitResult split_series(const std::vector<const FileRecord*>& files) {
   sp.out.series.study_uid = sp.study_uid;
   sp.out.series.series_uid = sp.series_uid;
 
+  // When one image exists in several encodings, keep a lossless one: lossy copies go last.
+  std::vector<const FileRecord*> ordered(files.begin(), files.end());
+  std::stable_partition(ordered.begin(), ordered.end(), [](const FileRecord* f) {
+    const std::string& ts = f->header.transfer_syntax_uid;
+    return ts != "1.2.840.10008.1.2.4.50" && ts != "1.2.840.10008.1.2.4.51" && ts != "1.2.840.10008.1.2.4.81" &&
+           ts != "1.2.840.10008.1.2.4.91";
+  });
   std::vector<Image> images;
   std::map<std::string, const FileRecord*> seen_uid;
-  for (const FileRecord* f : files) {
+  for (const FileRecord* f : ordered) {
     if (!f->sop_instance_uid.empty()) {
       auto [it, fresh] = seen_uid.emplace(f->sop_instance_uid, f);
       if (!fresh) {
