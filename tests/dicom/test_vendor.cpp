@@ -1,0 +1,101 @@
+// Vendor b-value chain and the Siemens CSA parser on hand-built headers (the shared data has no
+// Siemens classic DWI and no GE 10^9-flagged b-value).
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcvrobow.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "dicom/vendor.hpp"
+
+using namespace mpmri::dicom;
+
+// Private tags are inserted with an explicit VR, as a file with its private creator would give them.
+
+namespace {
+
+void put_i32(std::vector<unsigned char>& b, std::int32_t v) {
+  unsigned char x[4];
+  std::memcpy(x, &v, 4);
+  b.insert(b.end(), x, x + 4);
+}
+
+// One SV10 CSA header with a single element `name` holding `value`.
+std::vector<unsigned char> csa2(const std::string& name, const std::string& value) {
+  std::vector<unsigned char> b = {'S', 'V', '1', '0', 4, 3, 2, 1};
+  put_i32(b, 1);   // number of elements
+  put_i32(b, 77);  // unused
+  std::vector<unsigned char> n(64, 0);
+  std::memcpy(n.data(), name.data(), name.size());
+  b.insert(b.end(), n.begin(), n.end());
+  put_i32(b, 1);                      // VM
+  b.insert(b.end(), {'D', 'S', 0, 0});  // VR
+  put_i32(b, 3);                      // syngo datatype
+  put_i32(b, 1);                      // items
+  put_i32(b, 77);
+  std::int32_t len = static_cast<std::int32_t>(value.size() + 1);
+  for (int i = 0; i < 4; ++i) put_i32(b, i == 3 ? 77 : len);
+  b.insert(b.end(), value.begin(), value.end());
+  b.push_back(0);
+  while (b.size() % 4) b.push_back(0);
+  return b;
+}
+
+}  // namespace
+
+TEST(DicomVendor, GeFlaggedBValue) {
+  EXPECT_DOUBLE_EQ(ge_b_value(1000000800), 800);
+  EXPECT_DOUBLE_EQ(ge_b_value(1000), 1000);
+  DcmDataset ds;
+  ds.putAndInsertString(DcmTagKey(0x0043, 0x0010), "GEMS_PARM_01");
+  ds.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "1000000800\\8\\0\\0");
+  auto b = classic_b_value(&ds, "GE MEDICAL SYSTEMS");
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(b->value, 800);
+  EXPECT_EQ(b->source, "(0043,1039)");
+}
+
+TEST(DicomVendor, StandardTagWinsOverPrivate) {
+  DcmDataset ds;
+  ds.putAndInsertFloat64(DCM_DiffusionBValue, 50);
+  ds.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "1000\\8\\0\\0");
+  auto b = classic_b_value(&ds, "GE MEDICAL SYSTEMS");
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(b->value, 50);
+  EXPECT_EQ(b->source, "(0018,9087)");
+}
+
+TEST(DicomVendor, SiemensCsaBValue) {
+  auto blob = csa2("B_value", "800");
+  auto parsed = parse_csa(blob);
+  ASSERT_EQ(parsed.count("B_value"), 1u);
+  EXPECT_EQ(parsed["B_value"].front(), "800");
+  DcmDataset ds;
+  ds.putAndInsertUint8Array(DcmTag(0x0029, 0x1010, EVR_OB), blob.data(), static_cast<unsigned long>(blob.size()));
+  auto b = classic_b_value(&ds, "SIEMENS");
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(b->value, 800);
+  EXPECT_NE(b->source.find("(0029,1010)"), std::string::npos);
+  EXPECT_FALSE(classic_b_value(&ds, "Philips")) << "private tags are read only for their vendor";
+}
+
+TEST(DicomVendor, SiemensClassicPrivateBValue) {
+  DcmDataset ds;
+  ds.putAndInsertString(DcmTag(0x0019, 0x100C, EVR_IS), "1400");
+  auto b = classic_b_value(&ds, "SIEMENS");
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(b->value, 1400);
+  EXPECT_EQ(b->source, "(0019,100C)");
+}
+
+TEST(DicomVendor, MalformedCsaGivesNothing) {
+  std::vector<unsigned char> junk = {'S', 'V', '1', '0', 4, 3, 2, 1, 0xFF, 0xFF, 0xFF, 0x7F};
+  EXPECT_TRUE(parse_csa(junk).empty());
+  EXPECT_TRUE(parse_csa({}).empty());
+  auto truncated = csa2("B_value", "800");
+  truncated.resize(truncated.size() - 10);
+  EXPECT_NO_THROW(parse_csa(truncated));
+}
