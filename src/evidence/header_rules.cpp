@@ -223,7 +223,7 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
   if (fs_reason.empty() && (upper(h.spectrally_selected_suppression) == "FAT" || upper(h.spectrally_selected_suppression) == "FAT_AND_WATER"))
     fs_reason = "SpectrallySelectedSuppression " + h.spectrally_selected_suppression;
   if (fs_reason.empty() && (upper(h.acquisition_contrast) == "STIR" ||
-                            (f.inversion && h.inversion_time_ms && *h.inversion_time_ms >= 80 && *h.inversion_time_ms <= 280)))
+                            (f.inversion && h.inversion_time_ms && *h.inversion_time_ms >= 80 && *h.inversion_time_ms <= 300)))
     fs_reason = "STIR (short-TI inversion recovery)";
   if (fs_reason.empty())
     for (const char* w : {"fs", "spair", "spir", "fatsat", "stir", "tirm", "chemsat"})
@@ -246,7 +246,8 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
   const auto te = f.echo_time_ms;
   if (!f.diffusion && !f.epi) {
     // T2-weighted spin echo: long TE; fat-suppressed or not.
-    if ((f.spin_echo || (f.inversion && !f.gre)) && te && *te >= 60 && (!tr || *tr >= 800)) {
+    // TE >= 40 ms: T2-weighted FSE/SSFSE (80-100 ms) and STIR (50-70 ms); T1/PD spin echo stays below.
+    if ((f.spin_echo || (f.inversion && !f.gre)) && te && *te >= 40 && (!tr || *tr >= 800)) {
       std::string what = "spin-echo TE " + fmt(*te) + " ms";
       if (*te >= 400 || h.slice_thickness_mm.value_or(0) >= 20)
         e.support(Label::Other, params.lr("thick_slab"), what + (h.slice_thickness_mm ? ", " + fmt(*h.slice_thickness_mm) + " mm slab" : "") + ": heavily T2-weighted (MRCP)");
@@ -259,8 +260,14 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
       e.support(Label::Other, params.lr("ir_prepared_gre"), "inversion-prepared GRE TI " + fmt(*h.inversion_time_ms) + " ms (MPRAGE-like): not a target");
 
     // In/opposed phase: non-fat-suppressed T1 GRE with a short TR; the phase of fat against water at this TE.
+    // A derived image (water/fat map, subtraction) inherits the TE of its source; only Dixon IP/OP types
+    // (handled above) make a derived image in/opposed-phase.
+    const bool derived = !it.empty() && it[0] == "DERIVED";
     const auto& cs = params.chemical_shift;
-    if (f.gre && !f.fat_suppressed && te && tr && *tr <= cs.max_tr_ms && !(f.inversion && h.inversion_time_ms.value_or(0) > 0)) {
+    const bool dixon_phase = has(it, "IN_PHASE") || has(it, "IP") || has(it, "OUT_PHASE") || has(it, "OP") || has(it, "OPP");
+    if (f.gre && derived && !dixon_phase && !f.fat_suppressed && te && tr && *tr <= cs.max_tr_ms)
+      e.note("derived GRE image: its TE " + fmt(*te) + " ms does not make it in/opposed-phase");
+    if (f.gre && !derived && !f.fat_suppressed && te && tr && *tr <= cs.max_tr_ms && !(f.inversion && h.inversion_time_ms.value_or(0) > 0)) {
       f.fat_water_cycles = fat_water_cycles(h, *te, cs.fat_ppm);
       if (!f.fat_water_cycles) {
         f.chemical_shift = ChemicalShift::Ambiguous;
@@ -288,8 +295,12 @@ RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const 
     }
 
     // DCE: 3D T1 GRE with a short TR that is fat-suppressed or part of a dynamic run.
-    if (f.gre && f.three_d && tr && *tr < 15 && f.chemical_shift != ChemicalShift::In &&
-        (f.fat_suppressed || dynamic) && !(f.inversion && h.inversion_time_ms.value_or(0) > 300)) {
+    const bool dce_like = f.gre && f.three_d && tr && *tr < 15 && f.chemical_shift != ChemicalShift::In &&
+                          (f.fat_suppressed || dynamic) && !(f.inversion && h.inversion_time_ms.value_or(0) > 300);
+    if (dce_like && derived && !dixon_water) {
+      // Phases are acquired (ORIGINAL), or Dixon water images; other derived 3D GRE are subtractions/reformats.
+      e.support(Label::Other, params.lr("derived_secondary"), "derived 3D GRE (ImageType " + joined(it) + "), not a Dixon water image: subtraction or reformat, not an acquired phase");
+    } else if (dce_like) {
       f.dce_candidate = true;
       e.support(kDce, params.lr("dce_candidate"), "3D GRE TR " + fmt(*tr) + " ms" +
                 (f.fat_suppressed ? " with fat suppression (" + fs_reason + ")" : " in a dynamic run") + ": DCE candidate");

@@ -293,3 +293,34 @@ TEST(HeaderRules, DerivedAdcWithoutAdcImageTypeIsFoundByItsDwi) {
   engine.decide_study(vs, Mode::Header);
   EXPECT_NE(vs[0].label, Label::DWI_HighB);
 }
+
+TEST(HeaderRules, DerivedGreImagesAreNeitherPhasesNorInOpposed) {
+  // A subtraction with the dynamic's TR/TE/FS, and a water map with an in-phase TE: derived, so Other.
+  auto sub = test::vibe("sub", 9, 36000);
+  sub.info.header.image_type = {"DERIVED", "PRIMARY"};
+  sub.info.header.series_description = "SUB";
+  auto water = volume("w");
+  water.info.header.image_type = {"DERIVED", "PRIMARY", "OTHER"};
+  water.info.header.scanning_sequence = "GR";
+  water.info.header.mr_acquisition_type = "3D";
+  water.info.header.repetition_time_ms = 5.8;
+  water.info.header.echo_time_ms = 2.33;
+  water.info.header.field_strength_t = 3.0;
+  water.info.header.series_description = "WFS_W";
+  std::vector<VolumeResult> vs = {sub, water};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "not an acquired phase")) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::Other) << vs[1].evidence;
+  // A GE LAVA-Flex water phase is derived too, but it is a DCE phase.
+  auto lava = test::vibe("lava", 10, 36000);
+  lava.info.header.image_type = {"DERIVED", "PRIMARY", "DIXON", "WATER"};
+  lava.info.header.scan_options = "";
+  lava.info.header.contrast_agent = "Gadavist";
+  lava.info.header.series_description = "WATER: Ph2/Ax LAVA-Flex";
+  vs = {lava};
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_NE(vs[0].label, Label::Other) << vs[0].evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "Dixon water image")) << vs[0].evidence;
+}
