@@ -5,6 +5,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -17,6 +18,27 @@
 namespace fs = std::filesystem;
 
 namespace mpmri {
+
+namespace {
+// A skip is an error (it counts in the exit code) unless it is a file we are meant to pass over:
+// a non-DICOM file without a DICOM-like name, a DICOMDIR, a non-image object, a colour map,
+// or a folder we already visited through another link.
+bool skip_is_error(const std::string& path, const std::string& reason) {
+  auto starts = [&](const char* p) { return reason.rfind(p, 0) == 0; };
+  if (starts("DICOMDIR") || starts("duplicate") || starts("no pixel data") || starts("colour image") || starts("folder already visited"))
+    return false;
+  if (starts("not DICOM") || starts("empty file")) {
+    std::string ext = fs::path(path).extension().string();
+    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext == ".dcm" || ext == ".dicom" || ext == ".ima";
+  }
+  return true;
+}
+
+void mark_errors(std::vector<SkippedFile>& skipped) {
+  for (auto& s : skipped) s.is_error = skip_is_error(s.path, s.reason);
+}
+}  // namespace
 
 std::vector<std::string> list_files(const std::vector<std::string>& roots, std::vector<SkippedFile>& skipped) {
   std::vector<std::string> files;
@@ -72,6 +94,7 @@ std::vector<std::string> list_files(const std::vector<std::string>& roots, std::
   }
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
+  mark_errors(skipped);
   return files;
 }
 
@@ -123,6 +146,7 @@ ScanResult scan_files(const std::vector<std::string>& files, const ScanOptions& 
     if (!study.series.empty()) result.studies.push_back(std::move(study));
   }
   for (const auto& s : result.skipped) spdlog::debug("skipped {}: {}", s.path, s.reason);
+  mark_errors(result.skipped);
   return result;
 }
 
