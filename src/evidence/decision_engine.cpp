@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -50,6 +51,19 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
     v.header = std::move(r.evidence);
     facts[i] = r.facts;
   }
+  // A broken model output (NaN, negative, all zero) must not turn into a confident label: drop it and say so.
+  std::vector<std::string> dropped(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto& p = volumes[i].image_probs;
+    if (volumes[i].status != VolumeStatus::Ok || !p) continue;
+    double sum = 0;
+    bool finite = true;
+    for (double x : *p) finite = finite && std::isfinite(x) && x >= 0, sum += x;
+    if (!finite || !(sum > 0)) {
+      p.reset();
+      dropped[i] = "image probabilities invalid (NaN, negative or all zero): ignored";
+    }
+  }
   if (mode != Mode::Image) {
     pair_in_opposed(volumes, facts, params);
     derived_adc_from_dwi(volumes, facts, params);
@@ -98,6 +112,7 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
     std::vector<std::string> parts = v.header.notes;
     parts.insert(parts.end(), study_notes[i].begin(), study_notes[i].end());
     if (v.image_probs && mode != Mode::Header) parts.push_back(describe_image(*v.image_probs));
+    if (!dropped[i].empty()) parts.push_back(dropped[i]);
     if (!decision_notes[i].empty()) parts.push_back(decision_notes[i]);
     v.evidence.clear();
     for (const auto& p : parts) v.evidence += (v.evidence.empty() ? "" : "; ") + p;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include "evidence/fusion.hpp"
 #include "mpmri/error.hpp"
@@ -169,4 +170,19 @@ TEST(SeriesLabel, FailedVolumesKeepTheirReasons) {
   EXPECT_NE(s[0].reason.find("1 of 2 volumes failed: missing slices"), std::string::npos) << s[0].reason;
   EXPECT_EQ(s[1].status, VolumeStatus::Failed);
   EXPECT_NE(s[1].reason.find("cannot decode JPEG 2000"), std::string::npos) << s[1].reason;
+}
+
+TEST(Fusion, BrokenImageProbabilitiesAreIgnoredNotTrusted) {
+  std::vector<VolumeResult> vs = {test::dwi("d", 0, 0), test::dwi("d", 800, 1), deidentified("x")};
+  LabelProbs nan{};
+  nan.fill(std::numeric_limits<double>::quiet_NaN());
+  vs[0].image_probs = nan;
+  vs[1].image_probs = LabelProbs{};  // all zero
+  vs[2].image_probs = test::probs(Label::ADC, 0.9);
+  (*vs[2].image_probs)[0] = -0.5;
+  DecisionEngine().decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::Other);
+  EXPECT_EQ(vs[1].label, Label::DWI_HighB) << "the header still decides";
+  EXPECT_EQ(vs[2].label, Label::Other) << vs[2].evidence;
+  for (auto& v : vs) EXPECT_NE(v.evidence.find("image probabilities invalid"), std::string::npos) << v.evidence;
 }
