@@ -263,8 +263,14 @@ Matching match(const std::vector<TruthRow>& truth, const std::vector<PredRow>& p
       }
       const auto& vols = it->second;
       if (!t.has_key()) {
-        if (vols.size() == 1) {
-          make_item(static_cast<int>(i), vols[0], "");
+        // Volumes split on something the truth format cannot name (orientation, image type) are all
+        // named by the row: it could not have told them apart.
+        bool same_keys = true;
+        for (int v : vols)
+          same_keys = same_keys && preds[v].echo_time_ms == preds[vols[0]].echo_time_ms &&
+                      preds[v].b_value == preds[vols[0]].b_value && preds[v].temporal_index == preds[vols[0]].temporal_index;
+        if (same_keys) {
+          for (int v : vols) make_item(static_cast<int>(i), v, "");
         } else {
           std::string keys;
           for (int v : vols)

@@ -53,7 +53,11 @@ fs::path make_run() {
   auto in = vol("9.1.3", 3, 0, Label::T1WI_In, "Philips"), opp = vol("9.1.3", 3, 1, Label::T1WI_In, "Philips");
   in.info.key.echo_time_ms = 4.6;
   opp.info.key.echo_time_ms = 2.3;  // wrongly called in-phase
-  st.volumes = {in, opp};
+  // A localizer split on orientation only: one keyless truth row names both volumes.
+  auto ax = vol("9.1.1", 1, 0, Label::Other, "Philips"), cor = vol("9.1.1", 1, 1, Label::Other, "Philips");
+  ax.info.key.orientation = "axial";
+  cor.info.key.orientation = "coronal";
+  st.volumes = {ax, cor, in, opp};
   for (int t = 1; t <= 3; ++t) {
     auto d = vol("9.1.9", 9, t - 1, t == 1 ? Label::DCE_Pre : t == 2 ? Label::DCE_Arterial : Label::DCE_Portal, "Philips");
     d.info.key.temporal_index = t;
@@ -72,7 +76,11 @@ fs::path make_run() {
   s4.series_uid = "9.1.4";
   s4.label = Label::T2WI_Fs;
   s4.volumes = 1;
-  st.series = {s3, s4};
+  SeriesResult s1;
+  s1.series_uid = "9.1.1";
+  s1.label = Label::Other;
+  s1.volumes = 2;
+  st.series = {s1, s3, s4};
   ResultsWriter w(dir.string(), {});
   w.add_study(st);
   w.finish();
@@ -108,6 +116,7 @@ TEST(Truth, UnknownLabelsAndConflictsAreErrorsWithLineNumbers) {
 TEST(Truth, MatchesVolumesByKeyAndCountsMissing) {
   fs::path run = make_run();
   std::ofstream(run / "truth.csv") << "study_uid,series_uid,echo_time_ms,b_value,temporal_index,label\n"
+                                   << "9.1,9.1.1,,,,Other\n"
                                    << "9.1,9.1.3,4.605,,,T1WI_In\n"    // TE within 0.01 ms
                                    << "9.1,9.1.3,2.3,,,T1WI_Opp\n"
                                    << "9.1,9.1.9,,,1,DCE_Pre\n"
@@ -122,12 +131,12 @@ TEST(Truth, MatchesVolumesByKeyAndCountsMissing) {
   auto truth = read_truth((run / "truth.csv").string(), warnings);
   auto preds = read_predictions(run.string(), Level::Volume);
   Matching m = match(truth, preds, Level::Volume);
-  ASSERT_EQ(m.items.size(), 9u);
+  ASSERT_EQ(m.items.size(), 11u);
   EXPECT_EQ(m.unscored_truth.size(), 1u);
   int missing = 0, right = 0;
   for (const auto& it : m.items) missing += it.predicted == kMissing, right += it.predicted == it.truth;
   EXPECT_EQ(missing, 3);
-  EXPECT_EQ(right, 5);
+  EXPECT_EQ(right, 7);
   EXPECT_EQ(m.unlabelled_predictions, 0);
   bool told = false;
   for (const auto& w : m.warnings) told |= w.find("no volume with t=4") != std::string::npos;
@@ -139,7 +148,7 @@ TEST(Truth, MatchesVolumesByKeyAndCountsMissing) {
   o.bootstrap = 50;
   o.report_html = (run / "eval.html").string();
   Evaluation e = run_evaluation(o);
-  EXPECT_NEAR(e.figures.accuracy, 5.0 / 9.0, 1e-12);
+  EXPECT_NEAR(e.figures.accuracy, 7.0 / 11.0, 1e-12);
   for (const char* f : {"metrics.json", "per_class.csv", "confusion.csv", "items.csv", "table.md", "confusion.png"})
     EXPECT_TRUE(fs::exists(run / "evaluation" / f)) << f;
   auto j = nlohmann::json::parse(slurp(run / "evaluation" / "metrics.json"));
@@ -160,6 +169,6 @@ TEST(Truth, MatchesVolumesByKeyAndCountsMissing) {
   o.report_html.clear();
   o.out_dir = (run / "eval_series").string();
   Evaluation s = run_evaluation(o);
-  EXPECT_EQ(s.matching.items.size(), 3u);  // 9.1.4 right; 9.1.7 and 9.1.99 have no series row; 9.1.3, 9.1.9 mixed
+  EXPECT_EQ(s.matching.items.size(), 4u);  // 9.1.1, 9.1.4 right; 9.1.7, 9.1.99 have no series row; 9.1.3, 9.1.9 mixed
   fs::remove_all(run);
 }
