@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <set>
 
 #include "evidence/keywords.hpp"
 
@@ -90,262 +88,293 @@ std::optional<double> fat_water_cycles(const HeaderInfo& h, double te_ms, double
   return te_ms * 1e-3 * fat_ppm * 1e-6 * *f0_hz;
 }
 
-std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volumes) {
-  // Some exports put each b-value of one DWI acquisition in its own series with one description: the
-  // context spans the acquisition family (description, protocol, matrix), not only the series UID.
-  std::map<std::string, SeriesContext> by_series;
-  std::map<std::string, std::set<long>> bs, tes;
-  auto family = [](const VolumeInfo& v) {
-    const auto& h = v.header;
-    if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
-    return h.study_uid + "|" + h.series_description + "|" + h.protocol_name + "|" + std::to_string(v.matrix[0]) + "x" +
-           std::to_string(v.matrix[1]);
-  };
-  for (const auto& v : volumes) {
-    const auto& h = v.info.header;
-    const std::string key = family(v.info);
-    auto& ctx = by_series[key];
-    auto b = v.info.key.b_value ? v.info.key.b_value : h.b_value;
-    if (b) {
-      if (!ctx.max_b || *b > *ctx.max_b) ctx.max_b = b;
-      bs[key].insert(std::lround(*b));
+namespace {
+
+// One volume's rules, in the order that later rules read earlier facts (diffusion before sequence,
+// fat suppression before T2/chemical shift/DCE). Each method is one family of docs/decision.md.
+class Rules {
+ public:
+  Rules(const VolumeInfo& v, const SeriesContext& series, const KeywordRules& keywords, const FusionParams& params)
+      : v_(v), h_(v.header), it_(v.header.image_type), series_(series), params_(params),
+        scan_(values_of(h_.scanning_sequence)), options_(values_of(h_.scan_options)),
+        hits_(match_keywords(keywords, h_.series_description, h_.protocol_name)),
+        words_(tokenize(h_.series_description + " " + h_.protocol_name)) {
+    f_.echo_time_ms = v.key.echo_time_ms ? v.key.echo_time_ms : h_.echo_time_ms;
+    f_.b_value = v.key.b_value ? v.key.b_value : h_.b_value;
+    f_.epi = has(scan_, "EP") || contains_ci(h_.sequence_name, "ep2d") || contains_ci(h_.sequence_name, "*ep") ||
+             contains_ci(h_.sequence_name, "epi");
+    f_.gre = has(scan_, "GR") && !f_.epi;
+    f_.spin_echo = has(scan_, "SE") && !f_.epi;
+    f_.inversion = has(scan_, "IR");
+    f_.three_d = upper(h_.mr_acquisition_type) == "3D" || contains_ci(h_.sequence_name, "3d");
+    f_.contrast_given = !h_.contrast_agent.empty() && upper(h_.contrast_agent) != "NONE";
+    derived_ = !it_.empty() && it_[0] == "DERIVED";
+    dynamic_ = f_.contrast_given || v.key.temporal_index || h_.temporal_index ||
+               h_.number_of_temporal_positions.value_or(1) > 1 || keyword_fired("dce_family");
+  }
+
+  RuleResult run() {
+    not_an_image();
+    diffusion();
+    fat_suppression();
+    dixon();
+    if (!f_.diffusion && !f_.epi) {
+      spin_echo_t2();
+      chemical_shift();
+      dce_candidate();
     }
-    auto te = v.info.key.echo_time_ms ? v.info.key.echo_time_ms : h.echo_time_ms;
-    if (te) tes[key].insert(std::lround(*te * 100));
+    contrast();
+    geometry();
+    keywords();
+    return {std::move(e_.evidence()), f_};
   }
-  for (auto& [uid, ctx] : by_series) {
-    ctx.b_count = static_cast<int>(bs[uid].size());
-    for (long t : tes[uid]) ctx.echo_times.push_back(t / 100.0);
+
+ private:
+  double lr(const char* name) const { return params_.lr(name); }
+  bool keyword_fired(const char* id) const {
+    return std::any_of(hits_.begin(), hits_.end(), [&](const KeywordHit& k) { return k.rule->id == id; });
   }
-  std::vector<SeriesContext> out;
-  for (const auto& v : volumes) out.push_back(by_series[family(v.info)]);
-  return out;
-}
+  bool word(const char* w) const { return std::find(words_.begin(), words_.end(), w) != words_.end(); }
+  std::string te_text() const { return f_.echo_time_ms ? " TE " + fmt(*f_.echo_time_ms) + " ms" : std::string(); }
+
+  // Objects that are not acquired magnitude MR images: decisive.
+  void not_an_image() {
+    if (h_.sop_class_uid.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0)
+      e_.decisive(Label::Other, lr("decisive"), "secondary capture (SOP class " + h_.sop_class_uid + "): not a target");
+    if (!h_.photometric.empty() && h_.photometric.rfind("MONOCHROME", 0) != 0)
+      e_.decisive(Label::Other, lr("decisive"), "colour image (" + h_.photometric + "): a map or screenshot");
+    if (has(it_, "LOCALIZER")) e_.decisive(Label::Other, lr("localizer"), "ImageType LOCALIZER");
+    for (const char* t : {"MPR", "CSA MPR", "MIP", "PROJECTION IMAGE", "PROJECTION", "SUBTRACTION", "SUB", "REFORMATTED",
+                          "MIP_COR", "MIP_SAG", "MIP_TRA", "MAX_IP", "MIN_IP", "MNIP", "COMBINED", "CSA MIP"}) {
+      if (has(it_, t)) {
+        e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType ") + t + ": derived reformat/projection/subtraction");
+        break;
+      }
+    }
+    for (const char* t : {"P", "PHASE", "PHASE MAP", "B0 MAP", "B0MAP", "FIELD_MAP", "R", "I", "IMAGINARY", "REAL"}) {
+      if (it_.size() > 2 && it_[2] == t) {
+        e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType value 3 ") + t + ": phase/field map, not a magnitude image");
+        break;
+      }
+    }
+  }
+
+  // ADC and its relatives by image type, then the b-value chain. A gradient-echo EPI (FID sequence, or a TE
+  // too short for diffusion encoding) is fMRI/perfusion even when ScanningSequence says SE.
+  void diffusion() {
+    const bool gre_epi = f_.epi && (contains_ci(h_.sequence_name, "fid") || has(scan_, "GR") ||
+                                    (f_.echo_time_ms && *f_.echo_time_ms < 45));
+    const bool adc = has(it_, "ADC") || has(it_, "ADC_SE") || has(it_, "ADC_UNSPECIFIED");
+    const bool trace = has(it_, "TRACEW") || has(it_, "TRACE");
+    const bool diffusion_type = has(it_, "DIFFUSION") || trace || adc;
+    for (const char* t : {"EADC", "FA", "COLFA", "TENSOR", "TENSOR_B0", "EXP", "FA_SE", "CALC_BVAL_FA"}) {
+      if (has(it_, t)) {
+        e_.decisive(Label::Other, lr("decisive"), std::string("ImageType ") + t + ": diffusion map that is not ADC");
+        f_.diffusion = true;
+        return;
+      }
+    }
+    if (adc) {
+      e_.decisive(Label::ADC, lr("decisive"), "ImageType " + joined(it_) + ": ADC map");
+      f_.diffusion = true;
+    } else if (f_.b_value && !(gre_epi && *f_.b_value < 1)) {  // GE writes b=0 on every EPI
+      f_.diffusion = true;
+      const double b = *f_.b_value, maxb = series_.max_b.value_or(b);
+      std::string src = h_.b_value_source.empty() ? "" : " from " + h_.b_value_source;
+      std::string of = series_.b_count > 1 ? "; highest b of " + std::to_string(series_.b_count) : "";
+      if (b >= 400 && b >= maxb - 0.5)
+        e_.support(Label::DWI_HighB, lr("b_high"), "b=" + b_text(b) + src + of);
+      else if (b >= 400)
+        e_.support(Label::Other, lr("b_not_highest"), "b=" + b_text(b) + src + ": not the highest b of the series (" + b_text(maxb) + ")");
+      else
+        e_.support(Label::Other, lr("b_low"), "b=" + b_text(b) + src + ": below 400 s/mm2 (low-b DWI)");
+      if (trace) e_.note("ImageType TRACEW: trace-weighted");
+    } else if (trace) {
+      f_.diffusion = true;
+      e_.support(Label::DWI_HighB, lr("trace_image_type"), "ImageType TRACEW without a b-value: trace-weighted DWI");
+    } else if (diffusion_type || (f_.epi && !gre_epi && (has(scan_, "SE") || f_.echo_time_ms)) ||
+               contains_ci(h_.sequence_name, "ep_b") || contains_ci(h_.sequence_name, "diff") ||
+               (!h_.diffusion_directionality.empty() && upper(h_.diffusion_directionality) != "NONE")) {
+      f_.diffusion = true;
+      e_.support({Label::DWI_HighB, Label::ADC}, lr("diffusion_family"),
+                 "diffusion family (" + (diffusion_type ? "ImageType " + joined(it_) : "spin-echo EPI" + te_text()) + ") without a b-value");
+    } else if (gre_epi) {
+      e_.support(Label::Other, lr("epi_not_diffusion"),
+                 "gradient-echo EPI" + te_text() + " without diffusion weighting (fMRI/perfusion): not a target");
+    }
+  }
+
+  // From the header, or from the words people use for it.
+  void fat_suppression() {
+    for (const auto& o : options_)
+      if (o == "FS" || (o.rfind("FS", 0) == 0 && o.find("_GEMS") != std::string::npos)) fs_reason_ = "ScanOptions " + o;
+    const std::string sss = upper(h_.spectrally_selected_suppression);
+    if (fs_reason_.empty() && (sss == "FAT" || sss == "FAT_AND_WATER"))
+      fs_reason_ = "SpectrallySelectedSuppression " + h_.spectrally_selected_suppression;
+    if (fs_reason_.empty() && (upper(h_.acquisition_contrast) == "STIR" ||
+                               (f_.inversion && h_.inversion_time_ms && *h_.inversion_time_ms >= 80 && *h_.inversion_time_ms <= 300)))
+      fs_reason_ = "STIR (short-TI inversion recovery)";
+    if (fs_reason_.empty())
+      for (const char* w : {"fs", "spair", "spir", "fatsat", "stir", "tirm", "chemsat"})
+        if (word(w)) fs_reason_ = std::string("'") + w + "' in the description";
+    if (fs_reason_.empty() && keyword_fired("t2_fs")) fs_reason_ = "fat-suppression words in the description";
+    dixon_water_ = has(it_, "WATER") || (it_.size() > 2 && (it_[2] == "W" || (has(it_, "DIXON") && has(it_, "W"))));
+    if (dixon_water_ && dynamic_ && fs_reason_.empty()) fs_reason_ = "Dixon water image";
+    f_.fat_suppressed = !fs_reason_.empty();
+  }
+
+  // Dixon image types name in/opposed-phase outright; fat maps, and water maps outside a dynamic run, are not targets.
+  void dixon() {
+    const bool fat = has(it_, "FAT") || (it_.size() > 2 && it_[2] == "F");
+    dixon_phase_ = true;
+    if (has(it_, "IN_PHASE") || has(it_, "IP"))
+      e_.support(Label::T1WI_In, lr("dixon_type"), "Dixon ImageType " + joined(it_) + ": in-phase");
+    else if (has(it_, "OUT_PHASE") || has(it_, "OP") || has(it_, "OPP"))
+      e_.support(Label::T1WI_Opp, lr("dixon_type"), "Dixon ImageType " + joined(it_) + ": opposed-phase");
+    else {
+      dixon_phase_ = false;
+      if (fat) e_.support(Label::Other, lr("dixon_type"), "Dixon ImageType " + joined(it_) + ": fat map");
+      else if (dixon_water_ && !dynamic_) e_.support(Label::Other, lr("dixon_type"), "Dixon ImageType " + joined(it_) + ": water map");
+    }
+  }
+
+  // T2-weighted spin echo. TE >= 40 ms: T2 FSE/SSFSE (80-100 ms) and STIR (50-70 ms); T1/PD spin echo stays below.
+  void spin_echo_t2() {
+    const auto tr = h_.repetition_time_ms;
+    const auto te = f_.echo_time_ms;
+    if ((f_.spin_echo || (f_.inversion && !f_.gre)) && te && *te >= 40 && (!tr || *tr >= 800)) {
+      std::string what = "spin-echo TE " + fmt(*te) + " ms";
+      if (*te >= 400 || h_.slice_thickness_mm.value_or(0) >= 20)
+        e_.support(Label::Other, lr("thick_slab"),
+                   what + (h_.slice_thickness_mm ? ", " + fmt(*h_.slice_thickness_mm) + " mm slab" : "") + ": heavily T2-weighted (MRCP)");
+      else if (f_.fat_suppressed)
+        e_.support(Label::T2WI_Fs, lr("t2_fat_suppressed"), what + " with fat suppression (" + fs_reason_ + "): T2-weighted FS");
+      else
+        e_.support(Label::Other, lr("t2_not_fat_suppressed"), what + " without fat suppression: T2-weighted, not FS");
+    }
+    if (f_.gre && f_.inversion && h_.inversion_time_ms && *h_.inversion_time_ms > 300)
+      e_.support(Label::Other, lr("ir_prepared_gre"), "inversion-prepared GRE TI " + fmt(*h_.inversion_time_ms) + " ms (MPRAGE-like): not a target");
+  }
+
+  // Non-fat-suppressed T1 GRE with a short TR: the phase of fat against water at this TE. A derived image
+  // (water/fat map, subtraction) inherits its source's TE; only Dixon IP/OP types make it in/opposed.
+  void chemical_shift() {
+    const auto tr = h_.repetition_time_ms;
+    const auto te = f_.echo_time_ms;
+    const auto& cs = params_.chemical_shift;
+    if (!f_.gre || f_.fat_suppressed || !te || !tr || *tr > cs.max_tr_ms) return;
+    if (derived_) {
+      if (!dixon_phase_) e_.note("derived GRE image: its TE " + fmt(*te) + " ms does not make it in/opposed-phase");
+      return;
+    }
+    if (f_.inversion && h_.inversion_time_ms.value_or(0) > 0) return;
+    f_.fat_water_cycles = fat_water_cycles(h_, *te, cs.fat_ppm);
+    if (!f_.fat_water_cycles) {
+      f_.chemical_shift = ChemicalShift::Ambiguous;
+      e_.note("T1 GRE TE " + fmt(*te) + " ms: no field strength or frequency to place it in/opposed");
+      return;
+    }
+    const double c = *f_.fat_water_cycles, frac = c - std::floor(c);
+    if (c > cs.max_cycles) return;
+    std::string at = "TE " + fmt(*te) + " ms at " +
+                     (h_.field_strength_t ? fmt(*h_.field_strength_t > 100 ? *h_.field_strength_t / 1e4 : *h_.field_strength_t, 2) + " T"
+                                          : fmt(*h_.imaging_frequency_mhz) + " MHz");
+    std::string cyc = " (" + fmt(c, 2) + " fat-water cycles)";
+    if (std::abs(frac - 0.5) <= cs.margin_cycles) {
+      f_.chemical_shift = ChemicalShift::Opposed;
+      e_.support(Label::T1WI_Opp, lr("chemical_shift_phase"), at + ": opposed-phase" + cyc);
+    } else if (c >= 1 - cs.margin_cycles && (frac <= cs.margin_cycles || frac >= 1 - cs.margin_cycles)) {
+      f_.chemical_shift = ChemicalShift::In;
+      e_.support(Label::T1WI_In, lr("chemical_shift_phase"), at + ": in-phase" + cyc);
+    } else {
+      f_.chemical_shift = ChemicalShift::Ambiguous;
+      e_.note(at + ": neither in- nor opposed-phase" + cyc);
+    }
+    if (f_.chemical_shift != ChemicalShift::Ambiguous && series_.echo_times.size() >= 2)
+      e_.support(f_.chemical_shift == ChemicalShift::In ? Label::T1WI_In : Label::T1WI_Opp, lr("dual_echo"),
+                 "multi-echo series (" + std::to_string(series_.echo_times.size()) + " TEs)");
+  }
+
+  // 3D T1 GRE with a short TR that is fat-suppressed or part of a dynamic run. Phases are acquired
+  // (ORIGINAL) or Dixon water images; other derived 3D GRE are subtractions or reformats.
+  void dce_candidate() {
+    const auto tr = h_.repetition_time_ms;
+    const bool dce_like = f_.gre && f_.three_d && tr && *tr < 15 && f_.chemical_shift != ChemicalShift::In &&
+                          (f_.fat_suppressed || dynamic_) && !(f_.inversion && h_.inversion_time_ms.value_or(0) > 300);
+    if (!dce_like) return;
+    if (derived_ && !dixon_water_) {
+      e_.support(Label::Other, lr("derived_secondary"),
+                 "derived 3D GRE (ImageType " + joined(it_) + "), not a Dixon water image: subtraction or reformat, not an acquired phase");
+      return;
+    }
+    f_.dce_candidate = true;
+    e_.support(kDce, lr("dce_candidate"), "3D GRE TR " + fmt(*tr) + " ms" +
+               (f_.fat_suppressed ? " with fat suppression (" + fs_reason_ + ")" : " in a dynamic run") + ": DCE candidate");
+  }
+
+  void contrast() {
+    if (!h_.contrast_phase.empty()) {
+      const std::string p = upper(h_.contrast_phase);
+      const std::pair<const char*, Label> phases[] = {{"PRE_CONTRAST", Label::DCE_Pre}, {"ARTERIAL", Label::DCE_Arterial},
+                                                      {"PORTAL_VENOUS", Label::DCE_Portal}, {"DELAYED", Label::DCE_Delayed},
+                                                      {"HEPATOBILIARY", Label::Other}};
+      for (auto& [name, l] : phases)
+        if (p == name) e_.support(l, lr("contrast_phase_tag"), "ContrastBolusAgentPhase " + h_.contrast_phase);
+    }
+    // A dynamic series carries one ContrastBolusAgent for all its time points, the pre-contrast one included.
+    const bool one_of_a_dynamic_series = v_.key.temporal_index || v_.volumes_in_series > 1;
+    const bool before_injection = h_.contrast_start_time_s && h_.acquisition_time_s && *h_.acquisition_time_s < *h_.contrast_start_time_s;
+    if (f_.contrast_given && (f_.dce_candidate || keyword_fired("dce_family")) && !one_of_a_dynamic_series && !before_injection)
+      e_.against(Label::DCE_Pre, lr("contrast_agent_present"), "ContrastBolusAgent '" + h_.contrast_agent + "': contrast given, not pre-contrast");
+  }
+
+  // Localizers, non-axial planes, other body parts, derived images.
+  void geometry() {
+    const auto tr = h_.repetition_time_ms;
+    const size_t slices = v_.slices.size();
+    if (f_.gre && slices > 0 && slices <= 3 && tr && *tr < 50)
+      e_.support(Label::Other, lr("localizer_geometry"), std::to_string(slices) + "-slice fast GRE (TR " + fmt(*tr) + " ms): localizer");
+    else if (contains_ci(h_.sequence_name, "fl2d1") && !contains_ci(h_.sequence_name, "fl2d1r") && slices <= 5)
+      e_.support(Label::Other, lr("localizer_geometry"), "SequenceName " + h_.sequence_name + " with " + std::to_string(slices) + " slices: localizer");
+    // The loader sets the orientation key only when one series mixes planes: a tri-plane localizer or a
+    // set of reformats, never one of the nine (single-plane) acquisitions.
+    if (!v_.key.orientation.empty())
+      e_.support(Label::Other, lr("multi_orientation"), "series mixes orientations (this one " + v_.key.orientation + "): localizer or reformats");
+    if (contains_ci(h_.sequence_name, "tfi2d1"))
+      e_.support(Label::Other, lr("localizer_geometry"), "SequenceName " + h_.sequence_name + ": TrueFISP localizer");
+    if (v_.plane == "coronal" || v_.plane == "sagittal")
+      e_.support(Label::Other, lr("non_axial"), v_.plane + " plane: the nine classes are axial in typical protocols");
+    const std::string bp = upper(h_.body_part);
+    if (bp == "HEAD" || bp == "BRAIN" || bp == "KNEE" || bp == "SPINE" || bp == "CSPINE" || bp == "BREAST")
+      e_.support(Label::Other, lr("non_liver_body_part"), "BodyPartExamined " + h_.body_part + ": not the liver");
+    if (has(it_, "DERIVED") && has(it_, "SECONDARY") && !f_.diffusion && !e_.evidence().decisive)
+      e_.support(Label::Other, lr("derived_secondary"), "ImageType DERIVED\\SECONDARY: a derived image");
+  }
+
+  void keywords() {
+    for (const auto& k : hits_)
+      e_.support(k.rule->labels, k.rule->lr, "'" + k.pattern + "' in " + k.field + " '" + k.text + "' [rule " + k.rule->id + "]");
+  }
+
+  const VolumeInfo& v_;
+  const HeaderInfo& h_;
+  const std::vector<std::string>& it_;
+  const SeriesContext& series_;
+  const FusionParams& params_;
+  const std::vector<std::string> scan_, options_;
+  const std::vector<KeywordHit> hits_;
+  const std::vector<std::string> words_;
+  EvidenceBuilder e_;
+  VolumeFacts f_;
+  bool derived_ = false, dynamic_ = false, dixon_water_ = false, dixon_phase_ = false;
+  std::string fs_reason_;
+};
+
+}  // namespace
 
 RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const KeywordRules& keywords,
                         const FusionParams& params) {
-  const HeaderInfo& h = v.header;
-  EvidenceBuilder e;
-  VolumeFacts f;
-  const auto& it = h.image_type;
-  const auto scan = values_of(h.scanning_sequence);
-  const auto options = values_of(h.scan_options);
-  f.echo_time_ms = v.key.echo_time_ms ? v.key.echo_time_ms : h.echo_time_ms;
-  f.b_value = v.key.b_value ? v.key.b_value : h.b_value;
-  f.epi = has(scan, "EP") || contains_ci(h.sequence_name, "ep2d") || contains_ci(h.sequence_name, "*ep") ||
-          contains_ci(h.sequence_name, "epi");
-  f.gre = has(scan, "GR") && !f.epi;
-  f.spin_echo = has(scan, "SE") && !f.epi;
-  f.inversion = has(scan, "IR");
-  f.three_d = upper(h.mr_acquisition_type) == "3D" || contains_ci(h.sequence_name, "3d");
-  f.contrast_given = !h.contrast_agent.empty() && upper(h.contrast_agent) != "NONE";
-  auto hits = match_keywords(keywords, h.series_description, h.protocol_name);
-  auto keyword_fired = [&](const char* id) {
-    return std::any_of(hits.begin(), hits.end(), [&](const KeywordHit& k) { return k.rule->id == id; });
-  };
-  const auto words = tokenize(h.series_description + " " + h.protocol_name);
-  auto word = [&](const char* w) { return std::find(words.begin(), words.end(), w) != words.end(); };
-
-  // Objects that are not acquired MR images at all: decisive.
-  if (h.sop_class_uid.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0)
-    e.decisive(Label::Other, params.lr("decisive"), "secondary capture (SOP class " + h.sop_class_uid + "): not a target");
-  if (!h.photometric.empty() && h.photometric.rfind("MONOCHROME", 0) != 0)
-    e.decisive(Label::Other, params.lr("decisive"), "colour image (" + h.photometric + "): a map or screenshot");
-  if (has(it, "LOCALIZER"))
-    e.decisive(Label::Other, params.lr("localizer"), "ImageType LOCALIZER");
-  for (const char* t : {"MPR", "CSA MPR", "MIP", "PROJECTION IMAGE", "PROJECTION", "SUBTRACTION", "SUB", "REFORMATTED",
-                        "MIP_COR", "MIP_SAG", "MIP_TRA", "MAX_IP", "MIN_IP", "MNIP", "COMBINED", "CSA MIP"}) {
-    if (has(it, t)) {
-      e.decisive(Label::Other, params.lr("derived_reformat"), std::string("ImageType ") + t + ": derived reformat/projection/subtraction");
-      break;
-    }
-  }
-  for (const char* t : {"P", "PHASE", "PHASE MAP", "B0 MAP", "B0MAP", "FIELD_MAP", "R", "I", "IMAGINARY", "REAL"}) {
-    if (it.size() > 2 && it[2] == t) {
-      e.decisive(Label::Other, params.lr("derived_reformat"), std::string("ImageType value 3 ") + t + ": phase/field map, not a magnitude image");
-      break;
-    }
-  }
-
-  // Diffusion: ADC and its relatives by image type, then the b-value chain. A gradient-echo EPI (FID
-  // sequence, or a TE too short for diffusion encoding) is fMRI/perfusion even when ScanningSequence says SE.
-  const bool gre_epi = f.epi && (contains_ci(h.sequence_name, "fid") || has(scan, "GR") ||
-                                 (f.echo_time_ms && *f.echo_time_ms < 45));
-  const bool adc = has(it, "ADC") || has(it, "ADC_SE") || has(it, "ADC_UNSPECIFIED");
-  const bool diffusion_type = has(it, "DIFFUSION") || has(it, "TRACEW") || has(it, "TRACE") || adc;
-  for (const char* t : {"EADC", "FA", "COLFA", "TENSOR", "TENSOR_B0", "EXP", "FA_SE", "CALC_BVAL_FA"}) {
-    if (has(it, t)) {
-      e.decisive(Label::Other, params.lr("decisive"), std::string("ImageType ") + t + ": diffusion map that is not ADC");
-      f.diffusion = true;
-      break;
-    }
-  }
-  if (adc && !f.diffusion) {
-    e.decisive(Label::ADC, params.lr("decisive"), "ImageType " + joined(it) + ": ADC map");
-    f.diffusion = true;
-  } else if (f.b_value && !f.diffusion && !(gre_epi && *f.b_value < 1)) {  // GE writes b=0 on every EPI
-    f.diffusion = true;
-    const double b = *f.b_value, maxb = series.max_b.value_or(b);
-    std::string src = h.b_value_source.empty() ? "" : " from " + h.b_value_source;
-    std::string of = series.b_count > 1 ? "; highest b of " + std::to_string(series.b_count) : "";
-    if (b >= 400 && b >= maxb - 0.5) {
-      e.support(Label::DWI_HighB, params.lr("b_high"), "b=" + b_text(b) + src + of);
-    } else if (b >= 400) {
-      e.support(Label::Other, params.lr("b_not_highest"),
-                "b=" + b_text(b) + src + ": not the highest b of the series (" + b_text(maxb) + ")");
-    } else {
-      e.support(Label::Other, params.lr("b_low"), "b=" + b_text(b) + src + ": below 400 s/mm2 (low-b DWI)");
-    }
-    if (has(it, "TRACEW") || has(it, "TRACE")) e.note("ImageType TRACEW: trace-weighted");
-  } else if (!f.diffusion && (has(it, "TRACEW") || has(it, "TRACE"))) {
-    f.diffusion = true;
-    e.support(Label::DWI_HighB, params.lr("trace_image_type"), "ImageType TRACEW without a b-value: trace-weighted DWI");
-  } else if (!f.diffusion && (diffusion_type || (f.epi && !gre_epi && (has(scan, "SE") || f.echo_time_ms)) ||
-                              contains_ci(h.sequence_name, "ep_b") ||
-                              contains_ci(h.sequence_name, "diff") ||
-                              (!h.diffusion_directionality.empty() && upper(h.diffusion_directionality) != "NONE"))) {
-    f.diffusion = true;
-    e.support({Label::DWI_HighB, Label::ADC}, params.lr("diffusion_family"),
-              "diffusion family (" + (diffusion_type ? "ImageType " + joined(it) : "spin-echo EPI" + (f.echo_time_ms ? " TE " + fmt(*f.echo_time_ms) + " ms" : std::string())) +
-                  ") without a b-value");
-  }
-  if (f.epi && !f.diffusion) {
-    if (gre_epi)
-      e.support(Label::Other, params.lr("epi_not_diffusion"),
-                "gradient-echo EPI" + (f.echo_time_ms ? " TE " + fmt(*f.echo_time_ms) + " ms" : std::string()) +
-                    " without diffusion weighting (fMRI/perfusion): not a target");
-  }
-
-  // Fat suppression from the header, or from the words people use for it.
-  std::string fs_reason;
-  for (const auto& o : options)
-    if (o == "FS" || (o.rfind("FS", 0) == 0 && o.find("_GEMS") != std::string::npos)) fs_reason = "ScanOptions " + o;
-  if (fs_reason.empty() && (upper(h.spectrally_selected_suppression) == "FAT" || upper(h.spectrally_selected_suppression) == "FAT_AND_WATER"))
-    fs_reason = "SpectrallySelectedSuppression " + h.spectrally_selected_suppression;
-  if (fs_reason.empty() && (upper(h.acquisition_contrast) == "STIR" ||
-                            (f.inversion && h.inversion_time_ms && *h.inversion_time_ms >= 80 && *h.inversion_time_ms <= 300)))
-    fs_reason = "STIR (short-TI inversion recovery)";
-  if (fs_reason.empty())
-    for (const char* w : {"fs", "spair", "spir", "fatsat", "stir", "tirm", "chemsat"})
-      if (word(w)) fs_reason = std::string("'") + w + "' in the description";
-  if (fs_reason.empty() && keyword_fired("t2_fs")) fs_reason = "fat-suppression words in the description";
-  const bool dixon_water = has(it, "WATER") || (it.size() > 2 && (it[2] == "W" || (has(it, "DIXON") && has(it, "W"))));
-  const bool dixon_fat = has(it, "FAT") || (it.size() > 2 && it[2] == "F");
-  const bool dynamic = f.contrast_given || v.key.temporal_index || h.temporal_index ||
-                       h.number_of_temporal_positions.value_or(1) > 1 || keyword_fired("dce_family");
-  if (dixon_water && dynamic && fs_reason.empty()) fs_reason = "Dixon water image";
-  f.fat_suppressed = !fs_reason.empty();
-
-  // Dixon image types name in/opposed-phase outright; fat maps, and water maps outside a dynamic run, are not targets.
-  if (has(it, "IN_PHASE") || has(it, "IP")) e.support(Label::T1WI_In, params.lr("dixon_type"), "Dixon ImageType " + joined(it) + ": in-phase");
-  else if (has(it, "OUT_PHASE") || has(it, "OP") || has(it, "OPP")) e.support(Label::T1WI_Opp, params.lr("dixon_type"), "Dixon ImageType " + joined(it) + ": opposed-phase");
-  else if (dixon_fat) e.support(Label::Other, params.lr("dixon_type"), "Dixon ImageType " + joined(it) + ": fat map");
-  else if (dixon_water && !dynamic) e.support(Label::Other, params.lr("dixon_type"), "Dixon ImageType " + joined(it) + ": water map");
-
-  const auto tr = h.repetition_time_ms;
-  const auto te = f.echo_time_ms;
-  if (!f.diffusion && !f.epi) {
-    // T2-weighted spin echo: long TE; fat-suppressed or not.
-    // TE >= 40 ms: T2-weighted FSE/SSFSE (80-100 ms) and STIR (50-70 ms); T1/PD spin echo stays below.
-    if ((f.spin_echo || (f.inversion && !f.gre)) && te && *te >= 40 && (!tr || *tr >= 800)) {
-      std::string what = "spin-echo TE " + fmt(*te) + " ms";
-      if (*te >= 400 || h.slice_thickness_mm.value_or(0) >= 20)
-        e.support(Label::Other, params.lr("thick_slab"), what + (h.slice_thickness_mm ? ", " + fmt(*h.slice_thickness_mm) + " mm slab" : "") + ": heavily T2-weighted (MRCP)");
-      else if (f.fat_suppressed)
-        e.support(Label::T2WI_Fs, params.lr("t2_fat_suppressed"), what + " with fat suppression (" + fs_reason + "): T2-weighted FS");
-      else
-        e.support(Label::Other, params.lr("t2_not_fat_suppressed"), what + " without fat suppression: T2-weighted, not FS");
-    }
-    if (f.gre && f.inversion && h.inversion_time_ms && *h.inversion_time_ms > 300)
-      e.support(Label::Other, params.lr("ir_prepared_gre"), "inversion-prepared GRE TI " + fmt(*h.inversion_time_ms) + " ms (MPRAGE-like): not a target");
-
-    // In/opposed phase: non-fat-suppressed T1 GRE with a short TR; the phase of fat against water at this TE.
-    // A derived image (water/fat map, subtraction) inherits the TE of its source; only Dixon IP/OP types
-    // (handled above) make a derived image in/opposed-phase.
-    const bool derived = !it.empty() && it[0] == "DERIVED";
-    const auto& cs = params.chemical_shift;
-    const bool dixon_phase = has(it, "IN_PHASE") || has(it, "IP") || has(it, "OUT_PHASE") || has(it, "OP") || has(it, "OPP");
-    if (f.gre && derived && !dixon_phase && !f.fat_suppressed && te && tr && *tr <= cs.max_tr_ms)
-      e.note("derived GRE image: its TE " + fmt(*te) + " ms does not make it in/opposed-phase");
-    if (f.gre && !derived && !f.fat_suppressed && te && tr && *tr <= cs.max_tr_ms && !(f.inversion && h.inversion_time_ms.value_or(0) > 0)) {
-      f.fat_water_cycles = fat_water_cycles(h, *te, cs.fat_ppm);
-      if (!f.fat_water_cycles) {
-        f.chemical_shift = ChemicalShift::Ambiguous;
-        e.note("T1 GRE TE " + fmt(*te) + " ms: no field strength or frequency to place it in/opposed");
-      } else if (*f.fat_water_cycles <= cs.max_cycles) {
-        const double c = *f.fat_water_cycles, frac = c - std::floor(c);
-        std::string at = "TE " + fmt(*te) + " ms at " +
-                         (h.field_strength_t ? fmt(*h.field_strength_t > 100 ? *h.field_strength_t / 1e4 : *h.field_strength_t, 2) + " T"
-                                             : fmt(*h.imaging_frequency_mhz) + " MHz");
-        std::string cyc = " (" + fmt(c, 2) + " fat-water cycles)";
-        if (std::abs(frac - 0.5) <= cs.margin_cycles) {
-          f.chemical_shift = ChemicalShift::Opposed;
-          e.support(Label::T1WI_Opp, params.lr("chemical_shift_phase"), at + ": opposed-phase" + cyc);
-        } else if (c >= 1 - cs.margin_cycles && (frac <= cs.margin_cycles || frac >= 1 - cs.margin_cycles)) {
-          f.chemical_shift = ChemicalShift::In;
-          e.support(Label::T1WI_In, params.lr("chemical_shift_phase"), at + ": in-phase" + cyc);
-        } else {
-          f.chemical_shift = ChemicalShift::Ambiguous;
-          e.note(at + ": neither in- nor opposed-phase" + cyc);
-        }
-        if (f.chemical_shift != ChemicalShift::Ambiguous && series.echo_times.size() >= 2)
-          e.support(f.chemical_shift == ChemicalShift::In ? Label::T1WI_In : Label::T1WI_Opp, params.lr("dual_echo"),
-                    "multi-echo series (" + std::to_string(series.echo_times.size()) + " TEs)");
-      }
-    }
-
-    // DCE: 3D T1 GRE with a short TR that is fat-suppressed or part of a dynamic run.
-    const bool dce_like = f.gre && f.three_d && tr && *tr < 15 && f.chemical_shift != ChemicalShift::In &&
-                          (f.fat_suppressed || dynamic) && !(f.inversion && h.inversion_time_ms.value_or(0) > 300);
-    if (dce_like && derived && !dixon_water) {
-      // Phases are acquired (ORIGINAL), or Dixon water images; other derived 3D GRE are subtractions/reformats.
-      e.support(Label::Other, params.lr("derived_secondary"), "derived 3D GRE (ImageType " + joined(it) + "), not a Dixon water image: subtraction or reformat, not an acquired phase");
-    } else if (dce_like) {
-      f.dce_candidate = true;
-      e.support(kDce, params.lr("dce_candidate"), "3D GRE TR " + fmt(*tr) + " ms" +
-                (f.fat_suppressed ? " with fat suppression (" + fs_reason + ")" : " in a dynamic run") + ": DCE candidate");
-    }
-  }
-  if (!h.contrast_phase.empty()) {
-    const std::string p = upper(h.contrast_phase);
-    const std::pair<const char*, Label> phases[] = {{"PRE_CONTRAST", Label::DCE_Pre}, {"ARTERIAL", Label::DCE_Arterial},
-                                                    {"PORTAL_VENOUS", Label::DCE_Portal}, {"DELAYED", Label::DCE_Delayed},
-                                                    {"HEPATOBILIARY", Label::Other}, {"POST_CONTRAST", Label::Other}};
-    for (auto& [name, l] : phases)
-      if (p == name && (l != Label::Other || p == "HEPATOBILIARY"))
-        e.support(l, params.lr("contrast_phase_tag"), "ContrastBolusAgentPhase " + h.contrast_phase);
-  }
-  // A dynamic series carries one ContrastBolusAgent for all its time points, the pre-contrast one included.
-  const bool one_of_a_dynamic_series = v.key.temporal_index || v.volumes_in_series > 1;
-  const bool before_injection = h.contrast_start_time_s && h.acquisition_time_s && *h.acquisition_time_s < *h.contrast_start_time_s;
-  if (f.contrast_given && (f.dce_candidate || keyword_fired("dce_family")) && !one_of_a_dynamic_series && !before_injection)
-    e.against(Label::DCE_Pre, params.lr("contrast_agent_present"), "ContrastBolusAgent '" + h.contrast_agent + "': contrast given, not pre-contrast");
-
-  // Geometry: localizers and non-axial planes.
-  const size_t slices = v.slices.size();
-  if (f.gre && slices > 0 && slices <= 3 && tr && *tr < 50)
-    e.support(Label::Other, params.lr("localizer_geometry"), std::to_string(slices) + "-slice fast GRE (TR " + fmt(*tr) + " ms): localizer");
-  else if (contains_ci(h.sequence_name, "fl2d1") && !contains_ci(h.sequence_name, "fl2d1r") && slices <= 5)
-    e.support(Label::Other, params.lr("localizer_geometry"), "SequenceName " + h.sequence_name + " with " + std::to_string(slices) + " slices: localizer");
-  // The loader sets the orientation key only when one series mixes planes: a tri-plane localizer or a
-  // set of reformats, never one of the nine (single-plane) acquisitions.
-  if (!v.key.orientation.empty())
-    e.support(Label::Other, params.lr("multi_orientation"), "series mixes orientations (this one " + v.key.orientation + "): localizer or reformats");
-  if (contains_ci(h.sequence_name, "tfi2d1"))
-    e.support(Label::Other, params.lr("localizer_geometry"), "SequenceName " + h.sequence_name + ": TrueFISP localizer");
-  if (v.plane == "coronal" || v.plane == "sagittal")
-    e.support(Label::Other, params.lr("non_axial"), v.plane + " plane: the nine classes are axial in typical protocols");
-  const std::string bp = upper(h.body_part);
-  if (bp == "HEAD" || bp == "BRAIN" || bp == "KNEE" || bp == "SPINE" || bp == "CSPINE" || bp == "BREAST")
-    e.support(Label::Other, params.lr("non_liver_body_part"), "BodyPartExamined " + h.body_part + ": not the liver");
-  if (has(it, "DERIVED") && has(it, "SECONDARY") && !f.diffusion && !e.evidence().decisive)
-    e.support(Label::Other, params.lr("derived_secondary"), "ImageType DERIVED\\SECONDARY: a derived image");
-
-  for (const auto& k : hits) {
-    std::string n = "'" + k.pattern + "' in " + k.field + " '" + k.text + "' [rule " + k.rule->id + "]";
-    e.support(k.rule->labels, k.rule->lr, n);
-  }
-  return {std::move(e.evidence()), f};
+  return Rules(v, series, keywords, params).run();
 }
 
 }  // namespace mpmri::evidence

@@ -59,7 +59,4 @@ std::string fmt(double v, int significant = 3);
 RuleResult header_rules(const VolumeInfo& v, const SeriesContext& series, const KeywordRules& keywords,
                         const FusionParams& params);
 
-// The series context of every volume of a study, keyed like the input vector (same order).
-std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volumes);
-
 }  // namespace mpmri::evidence

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "evidence/fusion.hpp"
 
@@ -33,6 +34,38 @@ double transition(int from, int to, const DceParams& p) {
 }
 
 }  // namespace
+
+std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volumes) {
+  // Some exports put each b-value of one DWI acquisition in its own series with one description: the
+  // context spans the acquisition family (description, protocol, matrix), not only the series UID.
+  std::map<std::string, SeriesContext> by_series;
+  std::map<std::string, std::set<long>> bs, tes;
+  auto family = [](const VolumeInfo& v) {
+    const auto& h = v.header;
+    if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
+    return h.study_uid + "|" + h.series_description + "|" + h.protocol_name + "|" + std::to_string(v.matrix[0]) + "x" +
+           std::to_string(v.matrix[1]);
+  };
+  for (const auto& v : volumes) {
+    const auto& h = v.info.header;
+    const std::string key = family(v.info);
+    auto& ctx = by_series[key];
+    auto b = v.info.key.b_value ? v.info.key.b_value : h.b_value;
+    if (b) {
+      if (!ctx.max_b || *b > *ctx.max_b) ctx.max_b = b;
+      bs[key].insert(std::lround(*b));
+    }
+    auto te = v.info.key.echo_time_ms ? v.info.key.echo_time_ms : h.echo_time_ms;
+    if (te) tes[key].insert(std::lround(*te * 100));
+  }
+  for (auto& [uid, ctx] : by_series) {
+    ctx.b_count = static_cast<int>(bs[uid].size());
+    for (long t : tes[uid]) ctx.echo_times.push_back(t / 100.0);
+  }
+  std::vector<SeriesContext> out;
+  for (const auto& v : volumes) out.push_back(by_series[family(v.info)]);
+  return out;
+}
 
 std::string geometry_key(const VolumeInfo& v) {
   return v.plane + "|" + std::to_string(v.matrix[0]) + "x" + std::to_string(v.matrix[1]) + "|" +

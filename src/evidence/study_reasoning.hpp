@@ -11,6 +11,10 @@
 
 namespace mpmri::evidence {
 
+// The series context of every volume of a study (same order as the input): b-values and echo times of its
+// acquisition family.
+std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volumes);
+
 // Volumes that could share a slab: plane, matrix and in-plane spacing (rounded).
 std::string geometry_key(const VolumeInfo& v);
 
