@@ -119,6 +119,11 @@ void write_confusion_png(const std::vector<std::string>& row_names, const std::v
       cv::rectangle(img, box, blues(share), cv::FILLED);
       cv::rectangle(img, box, cv::Scalar(225, 225, 225), 1);
       cv::Scalar text = share > 0.5 ? cv::Scalar(255, 255, 255) : ink;
+      if (v == 0) {
+        // Empty cells stay quiet so the reader's eye goes to the diagonal and the real confusions.
+        put_centered(img, "0", {box.x + cell / 2, box.y + cell / 2}, 0.6, cv::Scalar(190, 190, 190), 1);
+        continue;
+      }
       put_centered(img, std::to_string(v), {box.x + cell / 2, box.y + cell / 2 - 10}, 0.75, text, 2);
       if (row_total > 0) {
         char pct[16];

@@ -101,7 +101,7 @@ table{border-collapse:collapse;font-size:13px}
 th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#f9fafb;font-weight:600}
-figure{margin:0}figure img{max-width:100%}figcaption{font-size:12px;color:#6b7280}
+figure{margin:0}figure img{max-width:min(100%,760px)}figcaption{font-size:12px;color:#6b7280}
 )CSS";
 
 }  // namespace
