@@ -61,6 +61,23 @@ bool key_matches(const TruthRow& t, const PredRow& p) {
   return true;
 }
 
+// The series truth from per-volume rows, by the rule that gives series.csv its label (docs/decision.md
+// "Series label"): any DWI_HighB volume makes the series DWI_HighB; else the first target-class volume
+// in acquisition order, approximated by temporal index then the shorter echo; none gives Other.
+int series_truth_row(const std::vector<TruthRow>& truth, const std::vector<int>& rows) {
+  for (int r : rows)
+    if (truth[r].label == Label::DWI_HighB) return r;
+  int best = -1;
+  auto before = [&](const TruthRow& a, const TruthRow& b) {
+    int ta = a.temporal_index.value_or(0), tb = b.temporal_index.value_or(0);
+    if (ta != tb) return ta < tb;
+    return a.echo_time_ms.value_or(0) < b.echo_time_ms.value_or(0);
+  };
+  for (int r : rows)
+    if (truth[r].label != Label::Other && (best < 0 || before(truth[r], truth[best]))) best = r;
+  return best >= 0 ? best : rows[0];
+}
+
 }  // namespace
 
 std::vector<TruthRow> read_truth(const std::string& path, std::vector<std::string>& warnings) {
@@ -235,11 +252,18 @@ Matching match(const std::vector<TruthRow>& truth, const std::vector<PredRow>& p
       const auto& rows = rows_of[uid];
       std::set<int> labels;
       for (int r : rows) labels.insert(index_of(truth[r].label));
+      int series_row = rows[0];
       if (labels.size() > 1) {
-        m.warnings.push_back("line " + std::to_string(truth[rows[0]].line) + ": series " + uid +
-                             " has several truth labels (one per volume); not scored at --level series, use --level volume");
-        for (int r : rows) m.unscored_truth.push_back(r);
-        continue;
+        bool all_keyed = true;
+        for (int r : rows) all_keyed = all_keyed && truth[r].has_key();
+        if (!all_keyed) {
+          m.warnings.push_back("line " + std::to_string(truth[rows[0]].line) + ": series " + uid +
+                               " has rows with and without volume keys that disagree on the label; not scored at "
+                               "--level series");
+          for (int r : rows) m.unscored_truth.push_back(r);
+          continue;
+        }
+        series_row = series_truth_row(truth, rows);
       }
       auto it = by_series.find(uid);
       int pr = -1;
@@ -251,7 +275,7 @@ Matching match(const std::vector<TruthRow>& truth, const std::vector<PredRow>& p
             break;
           }
       }
-      make_item(rows[0], pr, pr < 0 ? "series not in the predictions" : "");
+      make_item(series_row, pr, pr < 0 ? "series not in the predictions" : "");
     }
   } else {
     for (size_t i = 0; i < truth.size(); ++i) {
