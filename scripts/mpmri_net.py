@@ -88,7 +88,7 @@ def stage_strides(grid_zyx, n_stages):
 
 class ResNet3D(nn.Module):
     def __init__(self, n_classes, widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1), grid_zyx=(16, 64, 64), dropout=0.2,
-                 block="r2plus1d"):
+                 block="r2plus1d", stem_pool=True):
         super().__init__()
         Block = R2Plus1Block if block == "r2plus1d" else BasicBlock
         # The stem halves in-plane only: liver grids are thin in z.
@@ -101,9 +101,16 @@ class ResNet3D(nn.Module):
             self.stem = nn.Sequential(
                 nn.Conv3d(1, widths[0], 3, stride=(1, 2, 2), padding=1, bias=False),
                 nn.BatchNorm3d(widths[0]), nn.ReLU(inplace=True))
+        # Like the ImageNet ResNet stem, pool once more before the stages: the residual stages then run at a
+        # quarter of the in-plane resolution (and half the slices), which is what makes CPU training affordable.
+        z_after = grid_zyx[0]
+        if stem_pool:
+            pz = 2 if grid_zyx[0] >= 8 else 1
+            self.stem.append(nn.MaxPool3d((pz, 2, 2), stride=(pz, 2, 2)))
+            z_after = grid_zyx[0] // pz
         layers = []
         cin = widths[0]
-        for w, n, st in zip(widths, blocks, stage_strides((max(grid_zyx[0], 1),) + tuple(grid_zyx[1:]), len(widths))):
+        for w, n, st in zip(widths, blocks, stage_strides((max(z_after, 1),) + tuple(grid_zyx[1:]), len(widths))):
             for b in range(n):
                 layers.append(Block(cin, w, st if b == 0 else (1, 1, 1)))
                 cin = w
