@@ -55,7 +55,7 @@ void write_bytes(const fs::path& p, const std::string& bytes) {
 
 }  // namespace
 
-TEST(DicomBadInput, ZeroByteFile) {
+TEST(dicomBadInput, ZeroByteFile) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   write_bytes(t.path / "empty.dcm", "");
@@ -66,7 +66,7 @@ TEST(DicomBadInput, ZeroByteFile) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, RandomBytesNamedDcm) {
+TEST(dicomBadInput, RandomBytesNamedDcm) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   std::mt19937 rng(7);
@@ -87,7 +87,7 @@ TEST(DicomBadInput, RandomBytesNamedDcm) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, TruncatedFile) {
+TEST(dicomBadInput, TruncatedFile) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   FakeSlice s;
@@ -108,7 +108,7 @@ TEST(DicomBadInput, TruncatedFile) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, NoPixelData) {
+TEST(dicomBadInput, NoPixelData) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   FakeSlice s;
@@ -122,7 +122,7 @@ TEST(DicomBadInput, NoPixelData) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, InconsistentDimensionsInSeries) {
+TEST(dicomBadInput, InconsistentDimensionsInSeries) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   for (int i = 0; i < 4; ++i) {
@@ -143,7 +143,7 @@ TEST(DicomBadInput, InconsistentDimensionsInSeries) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, MissingImagePositionFallsBackToInstanceNumber) {
+TEST(dicomBadInput, MissingImagePositionFallsBackToInstanceNumber) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   for (int i = 0; i < 3; ++i) {
@@ -168,7 +168,7 @@ TEST(DicomBadInput, MissingImagePositionFallsBackToInstanceNumber) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, MissingImagePositionAndRepeatedInstanceNumbersFails) {
+TEST(dicomBadInput, MissingImagePositionAndRepeatedInstanceNumbersFails) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   for (int i = 0; i < 2; ++i) {
@@ -187,7 +187,7 @@ TEST(DicomBadInput, MissingImagePositionAndRepeatedInstanceNumbersFails) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, DuplicateInstancesAreDropped) {
+TEST(dicomBadInput, DuplicateInstancesAreDropped) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   fs::copy_file(t.path / "good1.dcm", t.path / "good1_copy.dcm");  // same SOPInstanceUID
@@ -223,7 +223,7 @@ int unreadable_checks(const fs::path& dir) {
   return bits;
 }
 
-TEST(DicomBadInput, UnreadableFileAndFolder) {
+TEST(dicomBadInput, UnreadableFileAndFolder) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   FakeSlice s;
@@ -261,7 +261,7 @@ TEST(DicomBadInput, UnreadableFileAndFolder) {
   EXPECT_TRUE(bits & 4) << "the readable series was lost";
 }
 
-TEST(DicomBadInput, SymlinkLoop) {
+TEST(dicomBadInput, SymlinkLoop) {
   TempDir t;
   mpmri::test::write_good_series(t.path / "a");
   fs::create_directory_symlink(t.path, t.path / "a" / "back_to_top");
@@ -275,7 +275,7 @@ TEST(DicomBadInput, SymlinkLoop) {
   EXPECT_EQ(volume_count(r), 1u);
 }
 
-TEST(DicomBadInput, AbsurdDimensionsAreRefusedBeforeAllocation) {
+TEST(dicomBadInput, AbsurdDimensionsAreRefusedBeforeAllocation) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   FakeSlice huge;
@@ -299,7 +299,7 @@ TEST(DicomBadInput, AbsurdDimensionsAreRefusedBeforeAllocation) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, FileChangedAfterScanFailsWithReason) {
+TEST(dicomBadInput, FileChangedAfterScanFailsWithReason) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   auto r = scan_folders({t.path.string()});
@@ -315,7 +315,7 @@ TEST(DicomBadInput, FileChangedAfterScanFailsWithReason) {
   }
 }
 
-TEST(DicomBadInput, VolumeOverVoxelLimitIsRefused) {
+TEST(dicomBadInput, VolumeOverVoxelLimitIsRefused) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   auto r = scan_folders({t.path.string()});
@@ -326,7 +326,7 @@ TEST(DicomBadInput, VolumeOverVoxelLimitIsRefused) {
   EXPECT_THROW(load_volume(*v, tight), Error);
 }
 
-TEST(DicomBadInput, ColourImagesAreSkippedWithReason) {
+TEST(dicomBadInput, ColourImagesAreSkippedWithReason) {
   TempDir t;
   mpmri::test::write_good_series(t.path);
   FakeSlice rgb;
@@ -341,7 +341,7 @@ TEST(DicomBadInput, ColourImagesAreSkippedWithReason) {
   expect_good_series(r);
 }
 
-TEST(DicomBadInput, RescaleThroughDirectRead) {
+TEST(dicomBadInput, RescaleThroughDirectRead) {
   TempDir t;
   FakeSlice s;
   s.series_uid = "1.2.3.4.14";

@@ -101,7 +101,7 @@ Match compare(const VolumeImage& img, const Nifti* n) {
 
 }  // namespace
 
-TEST(DicomVsDcm2niix, EveryLosslessVolumeMatches) {
+TEST(dicomVsDcm2niix, EveryLosslessVolumeMatches) {
   REQUIRE_SHARED_DICOM();
   if (std::system("dcm2niix -h > /dev/null 2>&1") != 0) GTEST_SKIP() << "dcm2niix is not installed";
   mpmri::test::TempDir out;

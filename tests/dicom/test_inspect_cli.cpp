@@ -32,7 +32,7 @@ int run(const std::string& args, std::string& out) {
 
 }  // namespace
 
-TEST(DicomInspectCli, ChaosJsonShowsBothEchoes) {
+TEST(dicomInspectCli, ChaosJsonShowsBothEchoes) {
   REQUIRE_SHARED_DICOM();
   if (!fs::exists(kCli)) GTEST_SKIP() << kCli << " not built";
   std::string out;
@@ -46,7 +46,7 @@ TEST(DicomInspectCli, ChaosJsonShowsBothEchoes) {
   EXPECT_EQ(j["volumes"][0]["slices"], 26);
 }
 
-TEST(DicomInspectCli, TableAndExitCodes) {
+TEST(dicomInspectCli, TableAndExitCodes) {
   if (!fs::exists(kCli)) GTEST_SKIP() << kCli << " not built";
   mpmri::test::TempDir t;
   std::ofstream(t.path / "notes.txt") << "not an image";

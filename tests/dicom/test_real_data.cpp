@@ -46,7 +46,7 @@ VolumeImage load_single(const std::string& rel) {
 
 }  // namespace
 
-TEST(DicomRealData, ChaosInAndOpposedPhaseSplitByEcho) {
+TEST(dicomRealData, ChaosInAndOpposedPhaseSplitByEcho) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("chaos-liver-t1dual/dataset sample");
   auto vols = all_volumes(r);
@@ -70,7 +70,7 @@ TEST(DicomRealData, ChaosInAndOpposedPhaseSplitByEcho) {
   EXPECT_EQ(vols[1]->header.protocol_name, "T1DUAL_InPhase");
 }
 
-TEST(DicomRealData, PhilipsDwiBValuesAndNonImagesSkipped) {
+TEST(dicomRealData, PhilipsDwiBValuesAndNonImagesSkipped) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("dcm_qa_philips_dwi");
   auto bs = b_values(r);
@@ -88,7 +88,7 @@ TEST(DicomRealData, PhilipsDwiBValuesAndNonImagesSkipped) {
   EXPECT_NE(ps->reason.find("no pixel data"), std::string::npos);
 }
 
-TEST(DicomRealData, GeDwiBValueFromPrivateTag) {
+TEST(dicomRealData, GeDwiBValueFromPrivateTag) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("dcm_qa_ge");
   EXPECT_EQ(b_values(r), (std::set<double>{0, 1000}));
@@ -97,7 +97,7 @@ TEST(DicomRealData, GeDwiBValueFromPrivateTag) {
   EXPECT_TRUE(private_source) << "b=0 images carry their b-value only in GE (0043,1039)";
 }
 
-TEST(DicomRealData, UihDwiBValueAndMosaic) {
+TEST(dicomRealData, UihDwiBValueAndMosaic) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("dcm_qa_uih");
   auto vols = all_volumes(r);
@@ -111,7 +111,7 @@ TEST(DicomRealData, UihDwiBValueAndMosaic) {
   EXPECT_NEAR(*bs.begin(), 1.25, 0.01);
 }
 
-TEST(DicomRealData, SiemensXa30EnhancedDiffusionSeries) {
+TEST(dicomRealData, SiemensXa30EnhancedDiffusionSeries) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("dcm_qa_xa30");
   bool dwi = false, adc = false, trace = false;
@@ -135,7 +135,7 @@ TEST(DicomRealData, SiemensXa30EnhancedDiffusionSeries) {
   }
 }
 
-TEST(DicomRealData, EnhancedPhilipsFieldMapSplitsEchoes) {
+TEST(dicomRealData, EnhancedPhilipsFieldMapSplitsEchoes) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("dcm_qa_enh/In/Philips");
   auto vols = all_volumes(r);
@@ -145,7 +145,7 @@ TEST(DicomRealData, EnhancedPhilipsFieldMapSplitsEchoes) {
   for (const auto* v : vols) EXPECT_EQ(v->slices.size(), 32u);
 }
 
-TEST(DicomRealData, ThreePlaneLocalizerSplitsByOrientation) {
+TEST(dicomRealData, ThreePlaneLocalizerSplitsByOrientation) {
   REQUIRE_SHARED_DICOM();
   auto r = scan("debian-python3-pydicom/test_files/dicomdirtests/98892003/MR2");
   std::set<std::string> planes;
@@ -155,7 +155,7 @@ TEST(DicomRealData, ThreePlaneLocalizerSplitsByOrientation) {
 }
 
 // Every transfer syntax of one image decodes to the same voxels (all are lossless).
-TEST(DicomRealData, ToshibaEveryTransferSyntaxDecodesIdentically) {
+TEST(dicomRealData, ToshibaEveryTransferSyntaxDecodesIdentically) {
   REQUIRE_SHARED_DICOM();
   const std::string dir = "debian-python3-pydicom/test_files/";
   VolumeImage ref = load_single(dir + "MR_small.dcm");
@@ -167,7 +167,7 @@ TEST(DicomRealData, ToshibaEveryTransferSyntaxDecodesIdentically) {
   }
 }
 
-TEST(DicomRealData, SiemensMosaicInNineTransferSyntaxes) {
+TEST(dicomRealData, SiemensMosaicInNineTransferSyntaxes) {
   REQUIRE_SHARED_DICOM();
   VolumeImage ref = load_single("dcm_qa_ts/In/1.dcm");
   ASSERT_GT(ref.voxel_count(), 0u);
@@ -177,7 +177,7 @@ TEST(DicomRealData, SiemensMosaicInNineTransferSyntaxes) {
   }
 }
 
-TEST(DicomRealData, PydicomEnhancedAndJpeg2000Variants) {
+TEST(dicomRealData, PydicomEnhancedAndJpeg2000Variants) {
   REQUIRE_SHARED_DICOM();
   const std::string dir = "pydicom-data/data_store/data/";
   VolumeImage ref = load_single(dir + "emri_small.dcm");
@@ -204,7 +204,7 @@ TEST(DicomRealData, PydicomEnhancedAndJpeg2000Variants) {
   EXPECT_GT(overlays.voxel_count(), 0u);
 }
 
-TEST(DicomRealData, WholeTreeScanIsCompleteAndDeterministic) {
+TEST(dicomRealData, WholeTreeScanIsCompleteAndDeterministic) {
   REQUIRE_SHARED_DICOM();
   auto a = scan("");
   auto b = scan("");
@@ -226,7 +226,7 @@ TEST(DicomRealData, WholeTreeScanIsCompleteAndDeterministic) {
 }
 
 // The direct read (offset learnt at scan) and DCMTK's decoder agree; touching a file forces the latter.
-TEST(DicomRealData, DirectPixelReadMatchesDcmtk) {
+TEST(dicomRealData, DirectPixelReadMatchesDcmtk) {
   REQUIRE_SHARED_DICOM();
   mpmri::test::TempDir t;
   for (const char* rel : {"debian-python3-pydicom/test_files/MR_small_bigendian.dcm", "dcm_qa_philips_dwi/In/cl/DICOM/IM_0326",

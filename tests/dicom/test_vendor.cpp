@@ -46,7 +46,7 @@ std::vector<unsigned char> csa2(const std::string& name, const std::string& valu
 
 }  // namespace
 
-TEST(DicomVendor, GeFlaggedBValue) {
+TEST(dicomVendor, GeFlaggedBValue) {
   EXPECT_DOUBLE_EQ(ge_b_value(1000000800), 800);
   EXPECT_DOUBLE_EQ(ge_b_value(1000), 1000);
   DcmDataset ds;
@@ -58,7 +58,7 @@ TEST(DicomVendor, GeFlaggedBValue) {
   EXPECT_EQ(b->source, "(0043,1039)");
 }
 
-TEST(DicomVendor, StandardTagWinsOverPrivate) {
+TEST(dicomVendor, StandardTagWinsOverPrivate) {
   DcmDataset ds;
   ds.putAndInsertFloat64(DCM_DiffusionBValue, 50);
   ds.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "1000\\8\\0\\0");
@@ -68,7 +68,7 @@ TEST(DicomVendor, StandardTagWinsOverPrivate) {
   EXPECT_EQ(b->source, "(0018,9087)");
 }
 
-TEST(DicomVendor, SiemensCsaBValue) {
+TEST(dicomVendor, SiemensCsaBValue) {
   auto blob = csa2("B_value", "800");
   auto parsed = parse_csa(blob);
   ASSERT_EQ(parsed.count("B_value"), 1u);
@@ -82,7 +82,7 @@ TEST(DicomVendor, SiemensCsaBValue) {
   EXPECT_FALSE(classic_b_value(&ds, "Philips")) << "private tags are read only for their vendor";
 }
 
-TEST(DicomVendor, SiemensClassicPrivateBValue) {
+TEST(dicomVendor, SiemensClassicPrivateBValue) {
   DcmDataset ds;
   ds.putAndInsertString(DcmTag(0x0019, 0x100C, EVR_IS), "1400");
   auto b = classic_b_value(&ds, "SIEMENS");
@@ -91,7 +91,7 @@ TEST(DicomVendor, SiemensClassicPrivateBValue) {
   EXPECT_EQ(b->source, "(0019,100C)");
 }
 
-TEST(DicomVendor, MalformedCsaGivesNothing) {
+TEST(dicomVendor, MalformedCsaGivesNothing) {
   std::vector<unsigned char> junk = {'S', 'V', '1', '0', 4, 3, 2, 1, 0xFF, 0xFF, 0xFF, 0x7F};
   EXPECT_TRUE(parse_csa(junk).empty());
   EXPECT_TRUE(parse_csa({}).empty());
