@@ -257,17 +257,17 @@ class Rules {
   }
 
   // Non-fat-suppressed T1 GRE with a short TR: the phase of fat against water at this TE. A derived image
-  // (water/fat map, subtraction) inherits its source's TE; only Dixon IP/OP types make it in/opposed.
+  // without a Dixon IP/OP type may be an in/opposed reconstruction (GE LAVA-Flex) or a water/fat map that
+  // inherited the same TE (Canon WFS): the TE then counts only weakly.
   void chemical_shift() {
     const auto tr = h_.repetition_time_ms;
     const auto te = f_.echo_time_ms;
     const auto& cs = params_.chemical_shift;
-    if (!f_.gre || f_.fat_suppressed || !te || !tr || *tr > cs.max_tr_ms) return;
-    if (derived_) {
-      if (!dixon_phase_) e_.note("derived GRE image: its TE " + fmt(*te) + " ms does not make it in/opposed-phase");
-      return;
-    }
+    if (!f_.gre || f_.fat_suppressed || !te || !tr || *tr > cs.max_tr_ms || dixon_phase_) return;
     if (f_.inversion && h_.inversion_time_ms.value_or(0) > 0) return;
+    const bool weak = derived_;
+    const double strength = weak ? lr("chemical_shift_derived") : lr("chemical_shift_phase");
+    const std::string derived_note = weak ? "; derived image, so water/fat maps may share this TE" : "";
     f_.fat_water_cycles = fat_water_cycles(h_, *te, cs.fat_ppm);
     if (!f_.fat_water_cycles) {
       f_.chemical_shift = ChemicalShift::Ambiguous;
@@ -279,18 +279,18 @@ class Rules {
     std::string at = "TE " + fmt(*te) + " ms at " +
                      (h_.field_strength_t ? fmt(*h_.field_strength_t > 100 ? *h_.field_strength_t / 1e4 : *h_.field_strength_t, 2) + " T"
                                           : fmt(*h_.imaging_frequency_mhz) + " MHz");
-    std::string cyc = " (" + fmt(c, 2) + " fat-water cycles)";
+    std::string cyc = " (" + fmt(c, 2) + " fat-water cycles" + derived_note + ")";
     if (std::abs(frac - 0.5) <= cs.margin_cycles) {
       f_.chemical_shift = ChemicalShift::Opposed;
-      e_.support(Label::T1WI_Opp, lr("chemical_shift_phase"), at + ": opposed-phase" + cyc);
+      e_.support(Label::T1WI_Opp, strength, at + ": opposed-phase" + cyc);
     } else if (c >= 1 - cs.margin_cycles && (frac <= cs.margin_cycles || frac >= 1 - cs.margin_cycles)) {
       f_.chemical_shift = ChemicalShift::In;
-      e_.support(Label::T1WI_In, lr("chemical_shift_phase"), at + ": in-phase" + cyc);
+      e_.support(Label::T1WI_In, strength, at + ": in-phase" + cyc);
     } else {
       f_.chemical_shift = ChemicalShift::Ambiguous;
       e_.note(at + ": neither in- nor opposed-phase" + cyc);
     }
-    if (f_.chemical_shift != ChemicalShift::Ambiguous && series_.echo_times.size() >= 2)
+    if (!weak && f_.chemical_shift != ChemicalShift::Ambiguous && series_.echo_times.size() >= 2)
       e_.support(f_.chemical_shift == ChemicalShift::In ? Label::T1WI_In : Label::T1WI_Opp, lr("dual_echo"),
                  "multi-echo series (" + std::to_string(series_.echo_times.size()) + " TEs)");
   }

@@ -99,7 +99,7 @@ TEST(Config, FilesOverrideBuiltIns) {
       "patterns": ["house t2"]}]})");
   auto params = write_temp("params.json", R"({"calibrated": true, "provenance": "test",
       "rules": {"decisive": 1000, "b_high": 200, "b_low": 200, "b_not_highest": 50, "trace_image_type": 20,
-      "diffusion_family": 5, "epi_not_diffusion": 20, "chemical_shift_phase": 30, "dual_echo": 3, "dixon_type": 100,
+      "diffusion_family": 5, "epi_not_diffusion": 20, "chemical_shift_phase": 30, "chemical_shift_derived": 5, "dual_echo": 3, "dixon_type": 100,
       "t2_fat_suppressed": 30, "t2_not_fat_suppressed": 10, "dce_candidate": 20, "contrast_agent_present": 5,
       "contrast_phase_tag": 200, "localizer": 500, "localizer_geometry": 10, "multi_orientation": 200, "derived_reformat": 200,
       "derived_secondary": 20, "non_axial": 5, "thick_slab": 50, "ir_prepared_gre": 20, "non_liver_body_part": 10,

@@ -64,7 +64,7 @@ TEST(Keywords, BadRuleFilesGiveClearErrors) {
 TEST(Keywords, BuiltInFusionParamsNameEveryRuleTheCodeUses) {
   auto p = load_fusion_params("");
   for (const char* n : {"decisive", "b_high", "b_low", "b_not_highest", "trace_image_type", "diffusion_family",
-                        "epi_not_diffusion", "chemical_shift_phase", "dual_echo", "dixon_type", "t2_fat_suppressed",
+                        "epi_not_diffusion", "chemical_shift_phase", "chemical_shift_derived", "dual_echo", "dixon_type", "t2_fat_suppressed",
                         "t2_not_fat_suppressed", "dce_candidate", "contrast_agent_present", "contrast_phase_tag", "localizer",
                         "localizer_geometry", "multi_orientation", "derived_reformat", "derived_secondary", "non_axial", "thick_slab",
                         "ir_prepared_gre", "non_liver_body_part", "pair_opposite", "pair_shorter_te", "derived_from_dwi"})

@@ -173,9 +173,15 @@ TEST(RealHeaders, DumpFolder) {
         vs.push_back(std::move(r));
       }
     engine.decide_study(vs, Mode::Header);
-    for (const auto& v : vs)
-      std::cout << "#" << v.info.header.series_number << " '" << v.info.header.series_description << "' "
-                << v.info.key.describe() << " -> " << to_string(v.label) << " " << v.confidence << " | " << v.evidence << "\n";
+    auto opt = [](const auto& o) { return o ? std::to_string(*o) : std::string(); };
+    for (const auto& v : vs) {
+      const auto& k = v.info.key;
+      const auto& h = v.info.header;
+      std::cout << "V," << h.series_uid << "," << opt(k.echo_time_ms ? k.echo_time_ms : h.echo_time_ms) << ","
+                << opt(k.b_value ? k.b_value : h.b_value) << "," << opt(k.temporal_index ? k.temporal_index : h.temporal_index)
+                << "," << to_string(v.label) << ",#" << h.series_number << " '" << h.series_description << "' "
+                << k.describe() << " " << v.confidence << " | " << v.evidence << "\n";
+    }
     for (const auto& s : engine.summarize_series(vs))
       std::cout << "series #" << s.series_number << " '" << s.series_description << "': " << to_string(s.label) << "\n";
   }
