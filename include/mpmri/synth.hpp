@@ -21,8 +21,15 @@ struct SynthOptions {
   double deidentify_fraction = -1;      // < 0: the domain's default share
   int jobs = 0;                         // 0 = all cores
   int first_index = 0;                  // studies first_index .. first_index+studies-1
-  // Test hooks: switch off the multiplicative bias field and ghosting so ROI ratios follow the equations.
+  // Test and analysis hooks (not on the command line). clean_artefacts switches off the bias field,
+  // ghosting, wrap, EPI distortion, spectral fat-suppression failure and breath-hold shifts, so ROI
+  // ratios follow the signal equations.
   bool clean_artefacts = false;
+  std::string vendor;               // siemens|ge|philips|plain|canon instead of the domain's draw
+  std::string transfer_syntax;      // explicit|implicit|rle|jpegls instead of the draw
+  double liver_fat_fraction = -1;   // >= 0: the liver's proton-density fat fraction
+  int max_slices = 0;               // > 0: keep at most this many central slices per volume (fast tests)
+  bool force_enhanced = false;      // every eligible series as Enhanced MR (Siemens/Philips)
 };
 
 std::vector<std::string> domain_names();
@@ -83,8 +90,16 @@ struct TruthVolume {
   int series_number = 0;
 };
 
+struct StudyTruth {
+  std::vector<TruthVolume> volumes;  // in series order, then volume order
+  std::string json;                  // every generating parameter, as in synth.json
+};
+
 // Re-renders every volume of study `index` in memory, exactly as generate_study would write them
 // (same seeds), optionally without noise. Nothing is written.
-std::vector<TruthVolume> render_study_truth(const SynthOptions& options, int index, bool noise_free);
+StudyTruth render_study_truth(const SynthOptions& options, int index, bool noise_free);
+
+// Rewrites out_dir/labels.csv (atomically) as the merge of every per-study labels.csv below out_dir.
+void merge_study_labels(const std::string& out_dir);
 
 }  // namespace mpmri::synth

@@ -23,6 +23,8 @@ void add_synth_options(CLI::App& app, CommandSlot& slot) {
                  "share of studies stripped of descriptions, private and contrast tags (default: the domain's)");
   app.add_option("--jobs", opt->jobs, "studies generated in parallel (0 = all cores)")->capture_default_str();
   app.add_option("--first-index", opt->first_index, "index of the first study (resumable runs)")->capture_default_str();
+  app.add_option("--max-slices", opt->max_slices, "keep at most N central slices per volume (quick smoke runs; 0 = all)")
+      ->capture_default_str();
   app.callback([opt, &slot] {
     slot.run = [opt]() -> ExitCode {
       auto t0 = std::chrono::steady_clock::now();

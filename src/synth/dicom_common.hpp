@@ -36,6 +36,7 @@ double slice_time(const SeriesPlan& series, const VolumePlan& v, int k);
 std::string file_name(const StudyPlan& plan, const SeriesPlan& series, int instance, int counter, bool nbia);
 void save(DcmFileFormat& ff, const StudyPlan& plan, const std::string& path);
 SeriesOutput write_enhanced_series(const StudyPlan& plan, const SeriesPlan& series,
-                                   const std::vector<std::vector<float>>& volumes, SeriesOutput out, int& file_counter);
+                                   const std::vector<std::vector<float>>& volumes, SeriesOutput out, int& file_counter,
+                                   bool nbia);
 
 }  // namespace mpmri::synth::detail

@@ -13,7 +13,9 @@ namespace mpmri::synth::detail {
 std::vector<std::string> written_image_type(const StudyPlan& plan, const VolumePlan& v) {
   std::vector<std::string> it = v.image_type;
   if (it.empty()) it = {"ORIGINAL", "PRIMARY"};
+  // De-identification keeps only original/derived and primary; MR images need a third value.
   if (plan.deidentified && it.size() > 2) it.resize(2);
+  if (it.size() < 3) it.push_back("OTHER");
   return it;
 }
 
@@ -73,7 +75,7 @@ void put_image_attributes(DcmItem& ds, const StudyPlan& plan, const SeriesPlan& 
   put(ds, DCM_SequenceVariant, series.sequence_variant.empty() ? "NONE" : series.sequence_variant);
   put(ds, DCM_ScanOptions, series.scan_options);
   put(ds, DCM_MRAcquisitionType, series.acquisition_type);
-  if (!deid && !v.sequence_name.empty()) put(ds, DCM_SequenceName, v.sequence_name);
+  if (!deid && !v.sequence_name.empty()) put(ds, DCM_SequenceName, v.sequence_name.substr(0, 16));
   put(ds, DCM_RepetitionTime, format_ds(v.seq.tr));
   put(ds, DCM_EchoTime, format_ds(v.seq.te));
   if (v.seq.family == Family::Stir) put(ds, DCM_InversionTime, format_ds(v.seq.ti));

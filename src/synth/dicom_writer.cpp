@@ -193,7 +193,7 @@ SeriesOutput write_series(const StudyPlan& plan, const SeriesPlan& series, const
   std::error_code ec;
   fs::create_directories(out.dir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create " + out.dir + ": " + ec.message());
-  if (series.enhanced) return write_enhanced_series(plan, series, volumes, out, file_counter);
+  if (series.enhanced) return write_enhanced_series(plan, series, volumes, out, file_counter, !nbia_dir.empty());
   const StoredScale scale = choose_scale(plan, series, volumes.front());
   int instance = 0;
   for (size_t vi = 0; vi < series.volumes.size(); ++vi) {

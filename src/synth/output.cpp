@@ -131,12 +131,16 @@ nlohmann::json StudyPlan::describe() const {
           {"aortic_arrival_s", arrival_s}, {"dose_scale", dose_scale}, {"phase_rule", phase_rule}};
 }
 
-std::vector<TruthVolume> render_study_truth(const SynthOptions& options, int index, bool noise_free) {
+void merge_study_labels(const std::string& out_dir) { merge_labels(out_dir); }
+
+StudyTruth render_study_truth(const SynthOptions& options, int index, bool noise_free) {
   RenderFlags f;
   f.noise = !noise_free;
   f.truth = true;
   StudyRender s = render_study(options, index, f);
-  std::vector<TruthVolume> out;
+  StudyTruth truth;
+  truth.json = study_json(s, options, index).dump();
+  std::vector<TruthVolume>& out = truth.volumes;
   for (size_t si = 0; si < s.plan.series.size(); ++si) {
     const SeriesPlan& se = s.plan.series[si];
     for (size_t vi = 0; vi < se.volumes.size(); ++vi) {
@@ -161,7 +165,7 @@ std::vector<TruthVolume> render_study_truth(const SynthOptions& options, int ind
       out.push_back(std::move(t));
     }
   }
-  return out;
+  return truth;
 }
 
 }  // namespace mpmri::synth

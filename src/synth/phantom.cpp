@@ -473,6 +473,8 @@ nlohmann::json Phantom::describe() const {
   j["diaphragm_right_z_mm"] = diaphragm_z;
   j["liver_fat_fraction"] = liver_ff;
   j["liver_r2star_per_s"] = liver_r2s;
+  j["fat_t1_ms"] = field_t > 2 ? 370 : 290;  // the fat pool (contrast.cpp), for checks against the equations
+  j["fat_t2_ms"] = field_t > 2 ? 130 : 165;
   nlohmann::json tissues = nlohmann::json::object();
   for (int t = 0; t < kTissues; ++t) {
     const auto& p = tissue[t];

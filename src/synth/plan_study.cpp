@@ -59,14 +59,16 @@ double te_round(double te) { return std::round(te * 100) / 100; }
 
 }  // namespace
 
-StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t seed, double deid_fraction,
+StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t seed, const SynthOptions& options,
                      const Phantom& ph) {
+  const double deid_fraction = options.deidentify_fraction;
   StudyPlan plan;
   plan.index = index;
   plan.seed = seed;
   plan.domain = dom.name;
   plan.field_t = ph.field_t;
   plan.vendor = dom.vendors[rng.next() % dom.vendors.size()];
+  if (!options.vendor.empty()) plan.vendor = vendor_from_name(options.vendor);
   Builder b{rng, dom, ph, plan};
   b.variant = rng.integer(0, 1000);
   b.snr_scale = rng.uniform(dom.snr_scale_lo, dom.snr_scale_hi);
@@ -74,6 +76,7 @@ StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t
   plan.deidentified = rng.chance(deid_fraction >= 0 ? deid_fraction : dom.deid_share);
   double u = rng.uniform();
   plan.transfer_syntax = u < 0.65 ? "explicit" : u < 0.75 ? "implicit" : u < 0.88 ? "rle" : "jpegls";
+  if (!options.transfer_syntax.empty()) plan.transfer_syntax = options.transfer_syntax;
   plan.study_uid = make_uid(seed, 1);
   char buf[64];
   std::snprintf(buf, sizeof buf, "SYN%07d", index);
@@ -370,7 +373,11 @@ StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t
       case Vendor::Plain: std::snprintf(f, sizeof f, "series_%03d", s.number); break;
     }
     s.folder = f;
-    s.enhanced = (plan.vendor == Vendor::Siemens || plan.vendor == Vendor::Philips) && s.kind != "localizer" && rng.chance(dom.enhanced_share);
+    static const std::vector<std::string> enhanceable = {"t2_nofs_cor", "t2_nofs_ax", "inopp_2d", "dixon_3d", "t2fs", "dwi", "mrcp"};
+    const bool vendor_ok = plan.vendor == Vendor::Siemens || plan.vendor == Vendor::Philips;
+    const bool kind_ok = std::find(enhanceable.begin(), enhanceable.end(), s.kind) != enhanceable.end();
+    double u_enh = rng.uniform();
+    s.enhanced = vendor_ok && kind_ok && (options.force_enhanced || u_enh < dom.enhanced_share);
   }
   return plan;
 }

@@ -13,6 +13,7 @@ namespace mpmri::synth {
 
 enum class Vendor { Siemens, GE, Philips, Plain, Canon };
 const char* vendor_name(Vendor v);  // as written in Manufacturer
+Vendor vendor_from_name(const std::string& name);  // siemens, ge, philips, plain, canon; throws Error(Usage)
 
 // Slice geometry in LPS: row direction (along columns index), column direction (along rows), normal.
 struct Geometry {
@@ -89,11 +90,11 @@ struct DomainPreset {
   double res_scale_lo = 1.0, res_scale_hi = 1.0;
   double thick_scale_lo = 1.0, thick_scale_hi = 1.0;
   double timing_jitter_s = 4;
-  double enhanced_share = 0.0;
+  double enhanced_share = 0.25;  // of the original, non-contrast series of Siemens and Philips studies
 };
 DomainPreset domain_preset(const std::string& name);  // throws Error(Usage) on unknown names
 
-StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t seed, double deid_fraction,
+StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t seed, const SynthOptions& options,
                      const Phantom& ph);
 
 // The UID 2.25.<decimal> derived from the study seed and a path of integers.

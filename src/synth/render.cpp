@@ -121,6 +121,9 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
         size_t li = size_t(j) * gl.cols + i;
         lo[li] = float(acc / ns);
         if (flags.truth) {
+          float total = 0;
+          for (float x : tw) total += x;
+          tw[0] += std::max(0.f, 1.f - total);  // what no grid covered is air
           auto it = std::max_element(tw.begin(), tw.end());
           lo_t[li] = std::uint8_t(it - tw.begin());
           lo_p[li] = *it;

@@ -61,7 +61,15 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
   s.phantom = build_phantom(rng_anatomy, field);
   spdlog::debug("study {}: phantom {:.2f} s", index, secs(t0));
   personalise(s.phantom, rng_anatomy);
-  s.plan = plan_study(rng, dom, index, s.seed, options.deidentify_fraction, s.phantom);
+  if (options.liver_fat_fraction >= 0) {
+    s.phantom.tissue[static_cast<int>(Tissue::Liver)].ff = options.liver_fat_fraction;
+    s.phantom.liver_ff = options.liver_fat_fraction;
+  }
+  s.plan = plan_study(rng, dom, index, s.seed, options, s.phantom);
+  if (options.max_slices > 0) {
+    for (auto& se : s.plan.series)
+      for (auto& v : se.volumes) v.geo.slices = std::min(v.geo.slices, options.max_slices);
+  }
   if (options.clean_artefacts) {
     for (auto& se : s.plan.series)
       for (auto& v : se.volumes) v.shift = {};
@@ -157,6 +165,48 @@ std::string to_csv_line(const LabelRow& r) {
          "," + (r.deidentified ? "1" : "0") + "," + q(r.series_kind);
 }
 
+namespace {
+const char* family_name(Family f) {
+  static const char* n[] = {"gre2d", "gre3d", "fse", "ssfse", "stir", "epi_dwi", "ssfp", "mrcp"};
+  return n[static_cast<int>(f)];
+}
+const char* fatsup_name(FatSup f) {
+  static const char* n[] = {"none", "spair", "spir", "stir", "quick_fs", "dixon"};
+  return n[static_cast<int>(f)];
+}
+}  // namespace
+
+nlohmann::json study_json(const StudyRender& s, const SynthOptions& options, int index) {
+  nlohmann::json j = s.plan.describe();
+  j["options"] = {{"seed", options.seed}, {"index", index}, {"domain", options.domain}, {"layout", options.layout},
+                  {"deidentify_fraction", options.deidentify_fraction}, {"clean_artefacts", options.clean_artefacts},
+                  {"max_slices", options.max_slices}};
+  j["study_seed"] = s.seed;
+  j["phantom"] = s.phantom.describe();
+  j["kinetics"] = {{"agent", s.kinetics.agent}, {"r1_blood", s.kinetics.r1_blood}, {"r1_hepatocyte", s.kinetics.r1_hepatocyte},
+                   {"dose_scale", s.kinetics.dose_scale}, {"arrival_s", s.kinetics.arrival_s}, {"hct", s.kinetics.hct}};
+  nlohmann::json series_json = nlohmann::json::array();
+  for (size_t si = 0; si < s.plan.series.size(); ++si) {
+    const SeriesPlan& se = s.plan.series[si];
+    nlohmann::json sj = {{"number", se.number}, {"kind", se.kind}, {"description", se.description}, {"enhanced", se.enhanced},
+                         {"noise_sigma", s.sigma[si]}, {"multi_te", se.multi_te}, {"multi_b", se.multi_b}, {"multi_t", se.multi_t}};
+    nlohmann::json vj = nlohmann::json::array();
+    for (const VolumePlan& v : se.volumes)
+      vj.push_back({{"label", std::string(to_string(v.label))}, {"kind", v.kind}, {"family", family_name(v.seq.family)},
+                    {"fatsup", fatsup_name(v.seq.fatsup)}, {"te_ms", v.seq.te}, {"tr_ms", v.seq.tr},
+                    {"ti_ms", v.seq.ti}, {"flip_deg", v.seq.flip}, {"b", v.seq.b}, {"fat_residual", v.seq.fat_residual},
+                    {"t_after_injection_s", v.seq.t_inj < -1e8 ? nlohmann::json(nullptr) : nlohmann::json(v.seq.t_inj)},
+                    {"acquisition_time_of_day_s", v.acq_time_s}, {"duration_s", v.duration_s},
+                    {"shift_mm", {v.shift.x, v.shift.y, v.shift.z}}, {"snr", v.snr}, {"temporal_index", v.temporal_index},
+                    {"matrix", {v.geo.cols, v.geo.rows, v.geo.slices}}, {"pixel_mm", {v.geo.px, v.geo.py}},
+                    {"thickness_mm", v.geo.thickness}, {"gap_mm", v.geo.gap}, {"plane", v.geo.plane}, {"wrap_mm", v.geo.wrap}});
+    sj["volumes"] = vj;
+    series_json.push_back(sj);
+  }
+  j["series"] = series_json;
+  return j;
+}
+
 StudySummary generate_study(const SynthOptions& options, int index) {
   auto t0 = std::chrono::steady_clock::now();
   StudyRender s = render_study(options, index, RenderFlags{});
@@ -174,7 +224,8 @@ StudySummary generate_study(const SynthOptions& options, int index) {
   if (ec) throw Error(ErrorKind::Io, "cannot create " + study_dir.string() + ": " + ec.message());
   sum.folder = study_dir.string();
   int counter = 0;
-  nlohmann::json series_json = nlohmann::json::array();
+  nlohmann::json j = study_json(s, options, index);
+  nlohmann::json& series_json = j["series"];
   std::string meta_rows;
   for (size_t si = 0; si < plan.series.size(); ++si) {
     const SeriesPlan& se = plan.series[si];
@@ -197,31 +248,13 @@ StudySummary generate_study(const SynthOptions& options, int index) {
                    std::to_string(out.files.size()) + "," + size_buf + ",./" + nbia_series_dir(plan, se) + "," +
                    "2026-01-01T00:00:00.000\n";
     }
-    nlohmann::json sj = {{"number", se.number}, {"kind", se.kind}, {"description", se.description}, {"enhanced", se.enhanced},
-                         {"noise_sigma", s.sigma[si]}, {"files", out.files.size()}, {"folder", fs::relative(out.dir, root).string()}};
-    nlohmann::json vj = nlohmann::json::array();
-    for (const VolumePlan& v : se.volumes)
-      vj.push_back({{"label", std::string(to_string(v.label))}, {"kind", v.kind}, {"te_ms", v.seq.te}, {"tr_ms", v.seq.tr},
-                    {"ti_ms", v.seq.ti}, {"flip_deg", v.seq.flip}, {"b", v.seq.b}, {"fat_residual", v.seq.fat_residual},
-                    {"t_after_injection_s", v.seq.t_inj < -1e8 ? nlohmann::json(nullptr) : nlohmann::json(v.seq.t_inj)},
-                    {"shift_mm", {v.shift.x, v.shift.y, v.shift.z}}, {"snr", v.snr}, {"temporal_index", v.temporal_index},
-                    {"matrix", {v.geo.cols, v.geo.rows, v.geo.slices}}, {"pixel_mm", {v.geo.px, v.geo.py}},
-                    {"thickness_mm", v.geo.thickness}, {"gap_mm", v.geo.gap}, {"plane", v.geo.plane}, {"wrap_mm", v.geo.wrap}});
-    sj["volumes"] = vj;
-    series_json.push_back(sj);
+    series_json[si]["files"] = out.files.size();
+    series_json[si]["folder"] = fs::relative(out.dir, root).string();
   }
   spdlog::debug("study {}: rendered in {:.2f} s, written in {:.2f} s", index,
                 std::chrono::duration<double>(t_written - t0).count(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_written).count());
   sum.rows = label_rows(s);
-  nlohmann::json j = plan.describe();
-  j["options"] = {{"seed", options.seed}, {"index", index}, {"domain", options.domain}, {"layout", options.layout},
-                  {"deidentify_fraction", options.deidentify_fraction}, {"clean_artefacts", options.clean_artefacts}};
-  j["study_seed"] = s.seed;
-  j["phantom"] = s.phantom.describe();
-  j["series"] = series_json;
-  j["kinetics"] = {{"agent", s.kinetics.agent}, {"r1_blood", s.kinetics.r1_blood}, {"r1_hepatocyte", s.kinetics.r1_hepatocyte},
-                   {"dose_scale", s.kinetics.dose_scale}, {"arrival_s", s.kinetics.arrival_s}, {"hct", s.kinetics.hct}};
   write_file_atomic((study_dir / "synth.json").string(), j.dump(1));
   if (nbia) write_file_atomic((study_dir / "metadata.part.csv").string(), meta_rows);
   std::string csv = labels_csv_header() + "\n";

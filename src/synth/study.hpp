@@ -22,6 +22,8 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
 void personalise(Phantom& ph, Rng& rng);
 
 std::vector<LabelRow> label_rows(const StudyRender& s);
+// Every generating parameter (synth.json without the file listing).
+nlohmann::json study_json(const StudyRender& s, const SynthOptions& options, int index);
 
 // Output helpers (output.cpp).
 std::string nbia_study_dir(const StudyPlan& plan);             // relative to out_dir

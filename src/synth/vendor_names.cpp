@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "mpmri/error.hpp"
+
 namespace mpmri::synth {
 
 namespace {
@@ -209,6 +211,15 @@ std::string vendor_model(Vendor v, double field_t, int variant) {
     case Vendor::Canon: return hi ? "Vantage Galan 3T" : "Vantage Orian";
   }
   return "";
+}
+
+Vendor vendor_from_name(const std::string& n) {
+  if (n == "siemens") return Vendor::Siemens;
+  if (n == "ge") return Vendor::GE;
+  if (n == "philips") return Vendor::Philips;
+  if (n == "plain") return Vendor::Plain;
+  if (n == "canon") return Vendor::Canon;
+  throw Error(ErrorKind::Usage, "unknown vendor '" + n + "' (siemens, ge, philips, plain, canon)");
 }
 
 const char* vendor_name(Vendor v) {
