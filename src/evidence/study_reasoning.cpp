@@ -121,7 +121,10 @@ void derived_adc_from_dwi(std::vector<VolumeResult>& volumes, const std::vector<
     const bool trace = std::find(it.begin(), it.end(), "TRACEW") != it.end() || std::find(it.begin(), it.end(), "TRACE") != it.end();
     if (v.status != VolumeStatus::Ok || v.header.decisive || !facts[i].diffusion || facts[i].b_value || !derived || trace) continue;
     for (size_t j = 0; j < volumes.size(); ++j) {
-      if (j == i || volumes[j].status != VolumeStatus::Ok || !facts[j].b_value || geometry_key(volumes[j].info) != geometry_key(v.info))
+      // The partner is an acquired diffusion image: it has a b-value, or (b-values stripped) it is ORIGINAL.
+      const auto& jt = volumes[j].info.header.image_type;
+      const bool acquired = facts[j].b_value || (facts[j].diffusion && !jt.empty() && jt[0] == "ORIGINAL");
+      if (j == i || volumes[j].status != VolumeStatus::Ok || !acquired || geometry_key(volumes[j].info) != geometry_key(v.info))
         continue;
       v.header.likelihood[index_of(Label::ADC)] *= params.lr("derived_from_dwi");
       v.header.notes.push_back("derived diffusion image without a b-value, same geometry as the DWI in " +

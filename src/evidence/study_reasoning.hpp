@@ -23,8 +23,9 @@ std::string geometry_key(const VolumeInfo& v);
 // Adds likelihood ratios and notes to header evidence.
 void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params);
 
-// A derived diffusion image without a b-value that shares its geometry with a DWI of the study (vendors that
-// mark ADC maps only as DERIVED\SECONDARY): supports ADC. Adds likelihood ratios and notes.
+// A derived diffusion image without a b-value that shares its geometry with an acquired DWI of the study
+// (with a b-value, or ORIGINAL when b-values were stripped) -- vendors that mark ADC maps only as
+// DERIVED\SECONDARY: supports ADC. Adds likelihood ratios and notes.
 void derived_adc_from_dwi(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params);
 
 // Result of ordering DCE candidates: the best monotone phase path and each volume's marginal phase probability.

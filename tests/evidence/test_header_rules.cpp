@@ -288,6 +288,14 @@ TEST(HeaderRules, DerivedAdcWithoutAdcImageTypeIsFoundByItsDwi) {
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[2].label, Label::ADC) << vs[2].evidence;
   EXPECT_TRUE(has_text(vs[2].evidence, "same geometry as the DWI")) << vs[2].evidence;
+  // De-identified: b-values stripped from the DWI too; an ORIGINAL diffusion image of the geometry still anchors it.
+  auto stripped = test::dwi("dwi", 800, 0);
+  stripped.info.header.b_value.reset();
+  stripped.info.key.b_value.reset();
+  vs = {stripped, adc};
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[1].label, Label::ADC) << vs[1].evidence;
+  EXPECT_EQ(vs[0].label, Label::Other) << "no b-value: header mode cannot call it high-b";
   // Alone (no DWI in the study) it is only a diffusion-family image: not decided in header mode.
   vs = {adc};
   engine.decide_study(vs, Mode::Header);
