@@ -109,8 +109,10 @@ class Rules {
     f_.three_d = upper(h_.mr_acquisition_type) == "3D" || contains_ci(h_.sequence_name, "3d");
     f_.contrast_given = !h_.contrast_agent.empty() && upper(h_.contrast_agent) != "NONE";
     derived_ = !it_.empty() && it_[0] == "DERIVED";
+    // A DCE word counts as "dynamic" unless the description also names a Dixon map (t1_vibe_dixon_W is a
+    // water map, 'WATER: Ax LAVA-Flex' a dynamic phase).
     dynamic_ = f_.contrast_given || v.key.temporal_index || h_.temporal_index ||
-               h_.number_of_temporal_positions.value_or(1) > 1 || keyword_fired("dce_family");
+               h_.number_of_temporal_positions.value_or(1) > 1 || (keyword_fired("dce_family") && !keyword_fired("dixon_map"));
   }
 
   RuleResult run() {
