@@ -174,6 +174,8 @@ TEST(Truth, MatchesVolumesByKeyAndCountsMissing) {
   ASSERT_EQ(s.matching.items.size(), 5u);
   EXPECT_EQ(s.matching.unscored_truth.size(), 5u);
   for (const auto& it : s.matching.items)
-    if (s.truth[it.truth_row].series_uid == "9.1.3") EXPECT_EQ(it.truth, index_of(Label::T1WI_Opp));
+    if (s.truth[it.truth_row].series_uid == "9.1.3") {
+      EXPECT_EQ(it.truth, index_of(Label::T1WI_Opp));
+    }
   fs::remove_all(run);
 }
