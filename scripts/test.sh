@@ -9,6 +9,6 @@ bash scripts/build.sh
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPMRI_SANITIZE=ON -DMPMRI_WITH_TORCH=OFF \
   -DMPMRI_BUILD_BENCH=OFF >/dev/null
-asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/test_(core|dicom|synth|eval|report)[a-z_]*:' | sed 's|^tests/||;s|:$||' | sort -u)
+asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/([a-z]+/)?test_(core|dicom|synth|eval|report)[a-z_]*:' | sed 's|.*/||;s|:$||' | sort -u)
 cmake --build build-asan -j"$(nproc)" --target $asan_tests
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "^($(echo $asan_tests | tr ' ' '|'))\$")
