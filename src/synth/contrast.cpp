@@ -41,7 +41,7 @@ double flow_factor(const TissueParams& p, Tissue t, Family f) {
   switch (f) {
     case Family::Fse: case Family::SsFse: case Family::Stir: case Family::Mrcp: return artery ? 0.08 : 0.3;
     case Family::EpiDwi: return artery ? 0.1 : 0.35;
-    case Family::Gre2D: return artery ? 1.5 : 1.15;  // inflow of unsaturated spins
+    case Family::Gre2D: return artery ? 1.3 : 0.6;  // arterial inflow; veins saturated by the slab's sat bands
     case Family::Ssfp: return 1.0;
     case Family::Gre3D: return 1.0;
   }

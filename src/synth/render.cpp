@@ -50,13 +50,15 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
     if (ph.field_t > 2) bias.c[2] -= rng.uniform(0.1, 0.3);  // 3 T standing-wave: centre brighter/darker
   }
   const bool spectral = v.seq.fatsup == FatSup::Spair || v.seq.fatsup == FatSup::Spir || v.seq.fatsup == FatSup::QuickFs;
-  const double fs_fail = spectral && flags.artefacts ? rng.uniform(1.0, 4.0) : 0.0;
+  double fs_fail = spectral && flags.artefacts ? rng.uniform(1.0, 4.0) : 0.0;
+  if (v.seq.family == Family::EpiDwi) fs_fail *= 0.3;  // DWI adds slice-select gradient reversal against fat
   // EPI: B0 offsets near the lung bases and bowel gas shift signal along the phase-encode direction.
   const bool epi = v.seq.family == Family::EpiDwi && flags.artefacts;
   const double b0_dome = rng.uniform(40, 120) * (ph.field_t > 2 ? 2 : 1), b0_grad = rng.normal(0, 20), bw_px = rng.uniform(14, 28);
   const Vec3 pe = g.pe_rows ? g.col_dir : g.row_dir;
   const double pe_px = g.pe_rows ? g.py : g.px, fov_pe = g.pe_rows ? g.rows * g.py : g.cols * g.px;
-  const int ns = g.thickness >= 4 ? 2 : 1;  // two samples through thick slices: partial volume
+  // Samples through the slice: partial volume in thick 2D slices; a thick MRCP slab is a projection.
+  const int ns = g.thickness > 20 ? 16 : g.thickness >= 4 ? 2 : 1;
   const double hx = ph.body_half_x, hy = ph.body_half_y, yc = ph.body_centre_y;
   const bool wrap = flags.artefacts && g.wrap > 0;
   Geometry gl = g;
@@ -99,8 +101,11 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
     // The phantom holds no detail finer than its 1.75 mm grid: fine matrices are rendered at about that
     // pitch and interpolated bilinearly, which halves the work of 256-320 matrices at no visible cost.
     const Vec3 drow = g.row_dir * gl.px, dcol = g.col_dir * gl.py;
-    Vec3 p0[2];
-    for (int m = 0; m < ns; ++m) p0[m] = voxel_position(gl, 0, 0, k + (ns == 1 ? 0 : (m - 0.5) * 0.5 * g.thickness / (g.thickness + g.gap)));
+    Vec3 p0[16];
+    for (int m = 0; m < ns; ++m) {
+      double off = ns == 1 ? 0 : ((m + 0.5) / ns - 0.5) * g.thickness / (g.thickness + g.gap);
+      p0[m] = voxel_position(gl, 0, 0, k + off);
+    }
     std::vector<float> lo(size_t(gl.cols) * gl.rows);
     std::vector<std::uint8_t> lo_t(flags.truth ? lo.size() : 0);
     std::vector<float> lo_p(flags.truth ? lo.size() : 0);

@@ -90,6 +90,7 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
     ref.fat_residual = std::max(ref.fat_residual, 0.05);
     Tissue ref_t = ref.family == Family::Mrcp ? Tissue::Gallbladder : Tissue::Liver;
     double ref_signal = tissue_signal(s.phantom, ref_t, ref, s.kinetics);
+    if (ref.family == Family::Mrcp) ref_signal *= 0.1;  // ducts fill ~10% of a thick slab's depth
     s.sigma[si] = ref_signal / se.volumes.front().snr;
     for (size_t vi = 0; vi < se.volumes.size(); ++vi) {
       const VolumePlan& v = se.volumes[vi];
