@@ -99,6 +99,7 @@ class Rules {
         scan_(values_of(h_.scanning_sequence)), options_(values_of(h_.scan_options)),
         hits_(match_keywords(keywords, h_.series_description, h_.protocol_name)),
         words_(tokenize(h_.series_description + " " + h_.protocol_name)) {
+    if (scan_.empty()) infer_scanning_sequence();
     f_.echo_time_ms = v.key.echo_time_ms ? v.key.echo_time_ms : h_.echo_time_ms;
     f_.b_value = v.key.b_value ? v.key.b_value : h_.b_value;
     f_.epi = has(scan_, "EP") || contains_ci(h_.sequence_name, "ep2d") || contains_ci(h_.sequence_name, "*ep") ||
@@ -111,8 +112,10 @@ class Rules {
     derived_ = !it_.empty() && it_[0] == "DERIVED";
     // A DCE word counts as "dynamic" unless the description also names a Dixon map (t1_vibe_dixon_W is a
     // water map, 'WATER: Ax LAVA-Flex' a dynamic phase).
-    dynamic_ = f_.contrast_given || v.key.temporal_index || h_.temporal_index ||
-               h_.number_of_temporal_positions.value_or(1) > 1 || (keyword_fired("dce_family") && !keyword_fired("dixon_map"));
+    // TemporalPositionIdentifier 1 of 1 (enhanced field maps carry it) is not a dynamic run: the split key is
+    // set only when the temporal position varies within the series.
+    dynamic_ = f_.contrast_given || v.key.temporal_index || h_.number_of_temporal_positions.value_or(1) > 1 ||
+               (keyword_fired("dce_family") && !keyword_fired("dixon_map"));
   }
 
   RuleResult run() {
@@ -139,6 +142,25 @@ class Rules {
   bool word(const char* w) const { return std::find(words_.begin(), words_.end(), w) != words_.end(); }
   std::string te_text() const { return f_.echo_time_ms ? " TE " + fmt(*f_.echo_time_ms) + " ms" : std::string(); }
 
+  // Enhanced MR objects carry no ScanningSequence (it became EchoPulseSequence, which the loader does not
+  // read): fall back on the Philips ImageType family (M_FFE, M_SE, M_IR; reference Table 2) and on
+  // sequence names, and say so.
+  void infer_scanning_sequence() {
+    std::string from;
+    for (const auto& t : it_) {
+      if (t == "M_FFE" || t == "FFE" || t == "R_FFE" || t == "T1_FFE" || t == "TFE") scan_.push_back("GR"), from = t;
+      else if (t == "M_SE" || t == "SE" || t == "TSE") scan_.push_back("SE"), from = t;
+      else if (t == "M_IR" || t == "IR") scan_.push_back("IR"), from = t;
+    }
+    if (scan_.empty()) {
+      for (const char* w : {"ffe", "tfe", "fl3d", "fl2d", "gre", "fspgr", "spgr", "vibe", "lava", "thrive", "quick3d"})
+        if (contains_ci(h_.sequence_name, w)) scan_.push_back("GR"), from = std::string("SequenceName ") + h_.sequence_name;
+    }
+    std::sort(scan_.begin(), scan_.end());
+    scan_.erase(std::unique(scan_.begin(), scan_.end()), scan_.end());
+    if (!scan_.empty()) e_.note("no ScanningSequence: " + joined(scan_) + " from " + (from.rfind("Seq", 0) == 0 ? from : "ImageType " + from));
+  }
+
   // Objects that are not acquired magnitude MR images: decisive.
   void not_an_image() {
     if (h_.sop_class_uid.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0)
@@ -156,7 +178,13 @@ class Rules {
     for (const char* t : {"P", "PHASE", "PHASE MAP", "B0 MAP", "B0MAP", "FIELD_MAP", "R", "I", "IMAGINARY", "REAL"}) {
       if (it_.size() > 2 && it_[2] == t) {
         e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType value 3 ") + t + ": phase/field map, not a magnitude image");
-        break;
+        return;
+      }
+    }
+    for (const char* t : {"FIELD_MAP", "B0_MAP", "B1_MAP", "PHASE_MAP", "T1_MAP", "T2_MAP", "T2_STAR_MAP", "PROTON_DENSITY_MAP"}) {
+      if (has(it_, t)) {
+        e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType ") + t + ": a parameter map, not a target");
+        return;
       }
     }
   }
@@ -363,7 +391,8 @@ class Rules {
   const std::vector<std::string>& it_;
   const SeriesContext& series_;
   const FusionParams& params_;
-  const std::vector<std::string> scan_, options_;
+  std::vector<std::string> scan_;
+  const std::vector<std::string> options_;
   const std::vector<KeywordHit> hits_;
   const std::vector<std::string> words_;
   EvidenceBuilder e_;

@@ -332,3 +332,22 @@ TEST(HeaderRules, DerivedGreImagesAreNeitherPhasesNorInOpposed) {
   EXPECT_NE(vs[0].label, Label::Other) << vs[0].evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "Dixon water image")) << vs[0].evidence;
 }
+
+TEST(HeaderRules, EnhancedObjectWithoutScanningSequenceFallsBackOnImageType) {
+  // Philips enhanced MR: no ScanningSequence, ImageType ORIGINAL\PRIMARY\M_FFE\M, dual echo 2.24/4.67 ms at 1.5 T.
+  std::vector<VolumeResult> vs;
+  for (double te : {2.24, 4.67}) {
+    auto v = volume("enh");
+    v.info.header.image_type = {"ORIGINAL", "PRIMARY", "M_FFE", "M"};
+    v.info.header.repetition_time_ms = 178;
+    v.info.header.echo_time_ms = te;
+    v.info.key.echo_time_ms = te;
+    v.info.header.enhanced = true;
+    vs.push_back(v);
+  }
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T1WI_Opp) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "no ScanningSequence: GR from ImageType M_FFE")) << vs[0].evidence;
+}
