@@ -153,6 +153,8 @@ void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_s
   const double taper = rng.uniform(-0.08, 0.08);
   spine_y = yc + B - t_sub_back - rng.uniform(62, 75);
   const double vb_r = rng.uniform(17, 22), disc_period = rng.uniform(30, 36), disc_phase = rng.uniform(0, 36);
+  const double rib_bottom = rng.uniform(-90, -50), rib_slope = rng.uniform(20, 45), rib_period = rng.uniform(24, 32);
+  const double rib_width = rng.uniform(9, 12) / rib_period;
   std::vector<double> px(size_t(g.nx)), py(size_t(g.ny));
   for (int k = 0; k < g.nz; ++k) {
     double z = g.origin.z + k * g.spacing.z;
@@ -175,6 +177,12 @@ void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_s
         Tissue t = T::Cavity;
         if (depth < t_sub) t = T::SubcutFat;
         else if (depth < t_sub + t_wall) t = T::Muscle;
+        // Ribs: oblique bands in the wall of the upper abdomen, lower anteriorly than posteriorly.
+        if (z > rib_bottom && depth > t_sub + 0.2 * t_wall && depth < t_sub + t_wall + 5 && !(std::abs(x) < 45 && y < yc)) {
+          double ph_r = (z - rib_slope * (y - yc) / by) / rib_period;
+          double fr = ph_r - std::floor(ph_r);
+          if (fr < rib_width) t = (fr > 0.2 * rib_width && fr < 0.8 * rib_width) ? T::Marrow : T::Bone;
+        }
         double dxs = x, dys = y - spine_y;
         double rv = std::sqrt(dxs * dxs + dys * dys);
         if (t == T::Cavity || t == T::Muscle) {
@@ -239,17 +247,17 @@ Phantom build_phantom(Rng& rng, double field_t) {
   }
   // Stomach (wall, then fluid or gas content) in the left upper quadrant, anterior to the spleen.
   Blob stomach = Blob::make(rng, {cx * rng.uniform(0.25, 0.45), y_ant + depth * 0.38, rng.uniform(10, 35)},
-                            {cx * 0.38 * s, depth * 0.3 * s, 50 * s}, 2.0, 0.12, rng.uniform(-0.5, 0.0));
+                            {cx * 0.42 * s, depth * 0.33 * s, 55 * s}, 2.0, 0.12, rng.uniform(-0.5, 0.0));
   paint_blob(g, stomach, T::StomachWall, anything());
   paint_blob(g, stomach, T::StomachContent, over({T::StomachWall}), 0.86);
 
   // Liver: right lobe against the right wall, left lobe anterior across the midline, caudate.
-  const double arx = cx * rng.uniform(0.5, 0.62) * s;
+  const double arx = cx * rng.uniform(0.55, 0.7) * s;
   Blob right = Blob::make(rng, {-cx + arx * 0.92, yc + rng.uniform(-5, 10), rng.uniform(-5, 15)},
                           {arx, depth * rng.uniform(0.5, 0.6), rng.uniform(85, 110) * s}, rng.uniform(2.1, 2.6), 0.08,
                           rng.uniform(-0.25, 0.1));
   Blob left = Blob::make(rng, {cx * rng.uniform(-0.1, 0.15), y_ant + depth * rng.uniform(0.2, 0.28), right.c.z + rng.uniform(10, 30)},
-                         {cx * rng.uniform(0.3, 0.5) * s, depth * rng.uniform(0.17, 0.25), 45 * s}, rng.uniform(2.0, 2.4), 0.1,
+                         {cx * rng.uniform(0.4, 0.6) * s, depth * rng.uniform(0.18, 0.27), 50 * s}, rng.uniform(2.0, 2.4), 0.1,
                          rng.uniform(-0.3, 0.1));
   Blob caudate = Blob::make(rng, {-22, spine_y - 45, right.c.z + 10}, {22, 20, 35}, 2.0, 0.1);
   const Allow liver_over = over({T::VisceralFat, T::Bowel, T::Air, T::StomachWall});

@@ -137,7 +137,8 @@ StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t
     SeriesPlan& s = b.add("t2_nofs_ax", c);
     bool ss = rng.chance(0.5);
     SeqParams q{ss ? Family::SsFse : Family::Fse, ss ? 1300.0 : rng.uniform(2500, 4500), te_round(rng.uniform(80, 100)), 0, 90, 0, FatSup::None, 1, -1e9};
-    Geometry g = axial(rng, ph, dom, 256, 0.8, rng.uniform(5, 7), 1, z_lo, z_hi);
+    double tilt = rng.chance(0.15) ? rng.uniform(-12, 12) : 0.0;  // some sites tilt axial T2 to the liver
+    Geometry g = axial(rng, ph, dom, 256, 0.8, rng.uniform(5, 7), 1, z_lo, z_hi, tilt);
     VolumePlan v = b.vol(Label::Other, "t2_nofs_ax", q, g, c, 30, ss ? 25 : 150);
     v.shift = breath_hold(rng, ss ? 8 : 3);
     s.volumes.push_back(v);
@@ -214,7 +215,8 @@ StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t
     q.ti = c.fatsup == FatSup::Stir ? std::round((ph.field_t > 2 ? 256 : 201) + rng.uniform(-20, 15)) : 0;
     q.fat_residual = c.fatsup == FatSup::Spir ? rng.uniform(0.08, 0.3) : rng.uniform(0.03, 0.18);
     q.flip = 90;
-    Geometry g = axial(rng, ph, dom, 320, 0.75, rng.uniform(5, 8), 1, z_lo, z_hi);
+    double tilt = rng.chance(0.15) ? rng.uniform(-12, 12) : 0.0;
+    Geometry g = axial(rng, ph, dom, 320, 0.75, rng.uniform(5, 8), 1, z_lo, z_hi, tilt);
     VolumePlan v = b.vol(Label::T2WI_Fs, "t2_fs", q, g, c, 25, c.single_shot ? 25 : 160);
     v.shift = breath_hold(rng, c.single_shot ? 8 : 3);
     s.volumes.push_back(v);
@@ -238,7 +240,7 @@ StudyPlan plan_study(Rng& rng, const DomainPreset& dom, int index, std::uint64_t
     static const std::vector<std::vector<int>> sets = {{0, 50, 800}, {0, 500, 1000}, {50, 400, 800}, {0, 600}, {50, 800}, {0, 50, 400, 800}, {0, 800}, {50, 500, 1000}};
     std::vector<int> bs = sets[rng.next() % sets.size()];
     const bool one = !plan.deidentified && rng.chance(0.7);
-    SeqParams q{Family::EpiDwi, rng.uniform(2000, 6500), te_round(rng.uniform(55, 75)), 0, 90, 0, FatSup::Spair, rng.uniform(0.02, 0.12), -1e9};
+    SeqParams q{Family::EpiDwi, rng.uniform(2000, 6500), te_round(rng.uniform(55, 75)), 0, 90, 0, FatSup::Spair, rng.uniform(0.01, 0.05), -1e9};
     Geometry g = axial(rng, ph, dom, 144, 0.8, rng.uniform(5, 7), rng.uniform(0.5, 1.5), z_lo, z_hi);
     Vec3 shift = breath_hold(rng, 3);  // respiratory triggered
     double dur = rng.uniform(120, 300);

@@ -50,7 +50,7 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
     if (ph.field_t > 2) bias.c[2] -= rng.uniform(0.1, 0.3);  // 3 T standing-wave: centre brighter/darker
   }
   const bool spectral = v.seq.fatsup == FatSup::Spair || v.seq.fatsup == FatSup::Spir || v.seq.fatsup == FatSup::QuickFs;
-  double fs_fail = spectral && flags.artefacts ? rng.uniform(1.0, 4.0) : 0.0;
+  double fs_fail = spectral && flags.artefacts ? rng.uniform(0.5, 2.5) : 0.0;
   if (v.seq.family == Family::EpiDwi) fs_fail *= 0.3;  // DWI adds slice-select gradient reversal against fat
   // EPI: B0 offsets near the lung bases and bowel gas shift signal along the phase-encode direction.
   const bool epi = v.seq.family == Family::EpiDwi && flags.artefacts;

@@ -46,11 +46,17 @@ int find_vol(const Gen& s, const std::string& label_or_kind) {
   return -1;
 }
 
-// Mean (or median) over voxels that lie entirely in one tissue.
+// Mean (or median) over voxels that lie entirely in one tissue, as do their four in-plane neighbours
+// (the ROI is eroded so that in-plane interpolation at edges does not leak other tissues in).
 double roi(const TruthVolume& v, Tissue t, bool median = false, size_t* count = nullptr) {
   std::vector<float> vals;
-  for (size_t i = 0; i < v.tissue.size(); ++i)
-    if (v.tissue[i] == static_cast<std::uint8_t>(t) && v.purity[i] > 0.999f) vals.push_back(v.image.voxels[i]);
+  const int nx = v.image.size[0], ny = v.image.size[1];
+  auto pure = [&](size_t i) { return v.tissue[i] == static_cast<std::uint8_t>(t) && v.purity[i] > 0.999f; };
+  for (size_t i = 0; i < v.tissue.size(); ++i) {
+    int x = int(i % size_t(nx)), y = int((i / size_t(nx)) % size_t(ny));
+    if (x == 0 || y == 0 || x == nx - 1 || y == ny - 1) continue;
+    if (pure(i) && pure(i - 1) && pure(i + 1) && pure(i - size_t(nx)) && pure(i + size_t(nx))) vals.push_back(v.image.voxels[i]);
+  }
   if (count) *count = vals.size();
   if (vals.empty()) return std::nan("");
   if (median) {
