@@ -52,6 +52,7 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
   const bool spectral = v.seq.fatsup == FatSup::Spair || v.seq.fatsup == FatSup::Spir || v.seq.fatsup == FatSup::QuickFs;
   double fs_fail = spectral && flags.artefacts ? rng.uniform(0.5, 2.5) : 0.0;
   if (v.seq.family == Family::EpiDwi) fs_fail *= 0.3;  // DWI adds slice-select gradient reversal against fat
+  const float blur_w = flags.artefacts ? float(rng.uniform(0.08, 0.2)) : 0.f;
   // EPI: B0 offsets near the lung bases and bowel gas shift signal along the phase-encode direction.
   const bool epi = v.seq.family == Family::EpiDwi && flags.artefacts;
   const double b0_dome = rng.uniform(40, 120) * (ph.field_t > 2 ? 2 : 1), b0_grad = rng.normal(0, 20), bw_px = rng.uniform(14, 28);
@@ -156,6 +157,23 @@ Rendered render_volume(const Phantom& ph, const Kinetics& kin, const VolumePlan&
           out.purity[idx] = lo_p[ni];
         }
       }
+    }
+    // Finite k-space sampling blurs edges by about a pixel: a separable [w, 1-2w, w] kernel.
+    if (blur_w > 0) {
+      float* sl = out.data.data() + size_t(k) * g.rows * g.cols;
+      const int R = g.rows, C = g.cols;
+      std::vector<float> tmp(sl, sl + size_t(R) * C);
+      for (int j = 0; j < R; ++j)
+        for (int i = 1; i + 1 < C; ++i) {
+          const float* t = &tmp[size_t(j) * C + i];
+          sl[size_t(j) * C + i] = blur_w * (t[-1] + t[1]) + (1 - 2 * blur_w) * t[0];
+        }
+      std::copy(sl, sl + size_t(R) * C, tmp.begin());
+      for (int j = 1; j + 1 < R; ++j)
+        for (int i = 0; i < C; ++i) {
+          size_t q = size_t(j) * C + i;
+          sl[q] = blur_w * (tmp[q - size_t(C)] + tmp[q + size_t(C)]) + (1 - 2 * blur_w) * tmp[q];
+        }
     }
     // Ghosts along phase encoding: respiratory (periodic copies) and, for EPI, the N/2 ghost.
     if (flags.artefacts) {
