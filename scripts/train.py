@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", help="start from these weights (a best.pt), fresh optimizer: fine-tune on more data")
     ap.add_argument("--no-export", action="store_true", help="train and report only (learning curves)")
     ap.add_argument("--data-note", default="", help="how the data was made (recorded in the card)")
     args = ap.parse_args()
@@ -184,6 +185,9 @@ def main():
     start_epoch, best_f1, best_epoch, history = 0, -1.0, -1, []
     ckpt_path = os.path.join(args.work, "last.pt")
     best_path = os.path.join(args.work, "best.pt")
+    if args.init and not (args.resume and os.path.exists(ckpt_path)):
+        model.load_state_dict(torch.load(args.init))
+        log(f"initialised from {args.init}")
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
@@ -197,7 +201,6 @@ def main():
     w = 1.0 / np.maximum(counts[y[tr]], 1)
     w /= w.sum()
     n_per_epoch = args.epoch_samples or len(tr)
-    t_start = time.time()
     for epoch in range(start_epoch, args.epochs):
         if epoch - best_epoch > args.patience and best_epoch >= 0:
             log(f"early stop: no validation gain for {args.patience} epochs")
@@ -234,7 +237,8 @@ def main():
                     "epoch": epoch, "best_f1": best_f1, "best_epoch": best_epoch, "history": history,
                     "torch_rng": torch.get_rng_state()}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
-    train_seconds = time.time() - t_start
+    # From the history, so a --resume that only re-exports still reports the whole training time.
+    train_seconds = sum(h["seconds"] for h in history)
 
     model.load_state_dict(torch.load(best_path))
     model.eval()
@@ -289,7 +293,7 @@ def main():
             "train_volumes": int(len(tr)), "val_volumes": int(len(va)), "test_volumes": int(len(te)),
             "train_class_counts": dict(zip(CLASSES, counts.tolist())),
             "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
-            "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch,
+            "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch, "init": args.init,
             "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, one-cycle, batch {args.batch}, "
                          "label smoothing 0.05, class-balanced sampling",
             "augmentation": "x flip, rotation +-12 deg, scale +-12%, shift +-5%, resolution blur (p .3), "

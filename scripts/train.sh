@@ -6,10 +6,11 @@
 #   scripts/train.sh [BUILD_DIR]      (default build/; needs mpmri-classify and mpmri-synth built with LibTorch)
 #
 # Environment (defaults = the shipped model):
-#   DATA=/tmp/mpmri-data  TRAIN_STUDIES=400  EXTERNAL_STUDIES=60  CHUNK=50  NAME=default  EPOCHS=30
+#   DATA=/tmp/mpmri-data  TRAIN_STUDIES=100  EXTERNAL_STUDIES=20  CHUNK=25  NAME=default  EPOCHS=24
 #   WIDTHS=16,32,64,128  BLOCKS=1,1,1,1  THREADS=2  DEVICE=cpu|cuda  EXTRA_TRAIN_ARGS=...
-# Runtime on 2 shared CPU cores: about 0.5 s per generated study and 0.1 s per preprocessed volume; training
-# about 10 ms per sample-step at 16x64x64 with widths 16-128 (see the card's training.history for epoch times).
+# Runtime measured on 2 CPU cores shared with other jobs (load ~10): generation 19-31 s per study (25 studies per
+# chunk in 8-13 min, ~15 volumes and ~40 MB of DICOM per study), preprocessing ~1.5 s per study, training ~130 ms
+# per sample (16x48x48, widths 16-128, R(2+1)D; 640-sample epochs in 55-120 s): about 1 h 45 min in all.
 # GPU: run steps 1-2 anywhere, copy $DATA/cache-* to the GPU machine, run step 3 there with DEVICE=cuda and any
 # torch; then re-export here: the card is only valid for a .pt saved by torch 1.13 (what Debian's LibTorch loads),
 # so finish with `train.py ... --resume --epochs <same>` on this machine (it re-exports the best checkpoint).
@@ -18,11 +19,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BUILD=${1:-$ROOT/build}
 DATA=${DATA:-/tmp/mpmri-data}
-TRAIN_STUDIES=${TRAIN_STUDIES:-400}
-EXTERNAL_STUDIES=${EXTERNAL_STUDIES:-60}
-CHUNK=${CHUNK:-50}
+TRAIN_STUDIES=${TRAIN_STUDIES:-100}
+EXTERNAL_STUDIES=${EXTERNAL_STUDIES:-20}
+CHUNK=${CHUNK:-25}
 NAME=${NAME:-default}
-EPOCHS=${EPOCHS:-30}
+EPOCHS=${EPOCHS:-24}
 WIDTHS=${WIDTHS:-16,32,64,128}
 BLOCKS=${BLOCKS:-1,1,1,1}
 THREADS=${THREADS:-2}
@@ -63,6 +64,7 @@ done
 "$PY" "$HERE/train.py" --cache "$DATA/cache-train" --external-cache "$DATA/cache-external" \
   --name "$NAME" --models-dir "$ROOT/models" --work "$DATA/work-$NAME" --epochs "$EPOCHS" \
   --widths "$WIDTHS" --blocks "$BLOCKS" --threads "$THREADS" --device "$DEVICE" --resume \
+  --epoch-samples 640 --patience 5 --lr 3e-3 \
   --data-note "mpmri-synth --domain train --seed 1 --studies $TRAIN_STUDIES (chunks of $CHUNK); external: --domain external --seed 2 --studies $EXTERNAL_STUDIES; scripts/train.sh" \
   ${EXTRA_TRAIN_ARGS:-}
 
