@@ -145,9 +145,12 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--split-seed", type=int, default=7)
+    ap.add_argument("--balance-power", type=float, default=1.0,
+                    help="sampling weight of a class = count^-power: 1 = balanced, 0 = natural frequencies")
     ap.add_argument("--train-fraction", type=float, default=1.0, help="use this share of training studies")
     ap.add_argument("--epoch-samples", type=int, default=0, help="samples per epoch (0 = training set size)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop training after this long and export the best")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", help="start from these weights (a best.pt), fresh optimizer: fine-tune on more data")
@@ -198,10 +201,14 @@ def main():
         log(f"resumed after epoch {ck['epoch']} (best val macro-F1 {best_f1:.4f} at {best_epoch})")
 
     # Class-balanced sampling: each class equally likely per draw.
-    w = 1.0 / np.maximum(counts[y[tr]], 1)
+    w = np.maximum(counts[y[tr]], 1).astype(np.float64) ** -args.balance_power
     w /= w.sum()
     n_per_epoch = args.epoch_samples or len(tr)
+    wall_start = time.time()
     for epoch in range(start_epoch, args.epochs):
+        if args.max_minutes and time.time() - wall_start > args.max_minutes * 60:
+            log(f"time budget of {args.max_minutes} min spent; stopping after epoch {epoch - 1}")
+            break
         if epoch - best_epoch > args.patience and best_epoch >= 0:
             log(f"early stop: no validation gain for {args.patience} epochs")
             break
@@ -284,7 +291,8 @@ def main():
         "norm": cache_card["norm"],
         "input": {"shape_nczyx": ["N", 1] + list(grid_zyx), "dtype": "float32",
                   "made_by": "mpmri::prepare_model_input (C++), same code at training and inference"},
-        "architecture": {"type": "ResNet3D (BasicBlock, batch-norm)", "widths": list(widths),
+        "architecture": {"type": "ResNet3D, R(2+1)D basic blocks (1x3x3 + 3x1x1), stem 1x5x5/2 + 3x1x1 + max-pool, "
+                                 "batch-norm, global average pool, linear (scripts/mpmri_net.py)", "widths": list(widths),
                          "blocks": list(blocks), "parameters": sum(p.numel() for p in model.parameters())},
         "flops_per_volume": count_flops(model, grid_zyx),
         "training": {
@@ -295,7 +303,7 @@ def main():
             "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
             "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch, "init": args.init,
             "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, one-cycle, batch {args.batch}, "
-                         "label smoothing 0.05, class-balanced sampling",
+                         f"label smoothing 0.05, class sampling weight count^-{args.balance_power}",
             "augmentation": "x flip, rotation +-12 deg, scale +-12%, shift +-5%, resolution blur (p .3), "
                             "gamma 0.67-1.5, quadratic bias field, Gaussian noise <= 0.06",
             "train_seconds": round(train_seconds), "device": str(device), "threads": args.threads,
