@@ -25,7 +25,7 @@ gen c-deidentified external 7003 --deidentify-fraction 1
 run() {  # run SET MODE [classify args]
   local set=$1 mode=$2; shift 2
   local out="$work/out/$set-$mode"
-  [ -f "$out/volumes.csv" ] || "$bin/mpmri-classify" classify "$@" -o "$out" --mode "$mode" --model "$model" --no-progress --log-level warn || true
+  [ -f "$out/volumes.csv" ] || "$bin/mpmri-classify" --log-level warn classify "$@" -o "$out" --mode "$mode" --model "$model" --no-progress || true
 }
 
 # Calibrate fusion on validation predictions only.
@@ -40,8 +40,8 @@ for set in a-indomain b-external c-deidentified d-real; do
   for mode in image header fusion; do
     extra=(--fusion-params "$work/calibrated/fusion_params.json" --keyword-rules "$work/calibrated/keyword_rules.json")
     run "$set" "$mode" "$input" "${extra[@]}"
-    "$bin/mpmri-classify" evaluate --pred "$work/out/$set-$mode" --truth "$truth" --out "$work/eval/$set-$mode" \
-      --bootstrap 200 --log-level warn >/dev/null || true
+    "$bin/mpmri-classify" --log-level warn evaluate --pred "$work/out/$set-$mode" --truth "$truth" \
+      --out "$work/eval/$set-$mode" --bootstrap 200 >/dev/null || true
   done
 done
 
