@@ -15,13 +15,15 @@ int main(int argc, char** argv) {
   add_preprocess_command(app, slot);
   add_evaluate_command(app, slot);
 
-  // A first argument that is neither a subcommand nor an option is a folder to classify.
+  // Without a subcommand name anywhere, the command line is a classify one (`mpmri-classify DIR`).
   std::vector<char*> args(argv, argv + argc);
   static char classify_word[] = "classify";
-  if (argc > 1 && argv[1][0] != '-') {
-    bool is_subcommand = false;
-    for (const auto* sub : app.get_subcommands({})) is_subcommand |= (sub->get_name() == argv[1]);
-    if (!is_subcommand) args.insert(args.begin() + 1, classify_word);
+  bool has_subcommand = false, wants_help = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    wants_help |= (a == "-h" || a == "--help" || a == "--version");
+    for (const auto* sub : app.get_subcommands({})) has_subcommand |= (sub->get_name() == a);
   }
+  if (argc > 1 && !has_subcommand && !wants_help) args.insert(args.begin() + 1, classify_word);
   return run_main(app, slot, static_cast<int>(args.size()), args.data());
 }

@@ -1,6 +1,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "command.hpp"
 #include "mpmri/io.hpp"
 
@@ -26,8 +28,21 @@ int run_main(CLI::App& app, CommandSlot& slot, int argc, char** argv) {
   app.set_version_flag("--version", tool_version());
   app.require_subcommand(0, 1);
   slot.argv.assign(argv, argv + argc);
+  // --log-level is global and may stand anywhere (before or after the subcommand): take it out here.
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--log-level" && i + 1 < argc) {
+      log_level = argv[++i];
+    } else if (a.rfind("--log-level=", 0) == 0) {
+      log_level = a.substr(12);
+    } else {
+      args.push_back(a);
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(ExitCode::Usage);
