@@ -10,7 +10,7 @@ bash scripts/build.sh
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPMRI_SANITIZE=ON -DMPMRI_WITH_TORCH=OFF \
   -DMPMRI_BUILD_BENCH=OFF >/dev/null
-asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/([a-z]+/)?test_(core|dicom|eval|report)[a-z_]*:' \
+asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/([a-z]+/)?test_(core|dicom|eval|report)[a-z0-9_]*:' \
   | sed 's|.*/||;s|:$||' | grep -v inspect_cli | sort -u)
 cmake --build build-asan -j"$(nproc)" --target $asan_tests
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "^($(echo $asan_tests | tr ' ' '|'))\$")
