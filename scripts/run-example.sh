@@ -10,4 +10,4 @@ if [ ! -f "$example/labels.csv" ]; then
   ./build/src/cli/mpmri-synth --out "$example" --studies 1 --seed 1
 fi
 ./build/src/cli/mpmri-classify "$example" -o out/example --report out/example/report.html
-column -s, -t < out/example/series.csv | cut -c1-200
+{ head -1 out/example/series.csv; tail -n +2 out/example/series.csv | sort -t, -k3,3n; } | column -s, -t | cut -c1-200
