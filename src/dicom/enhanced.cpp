@@ -20,15 +20,6 @@ DcmItem* macro(DcmItem* frame, DcmItem* shared, const DcmTagKey& seq) {
   return first_item(shared, seq);
 }
 
-template <size_t N>
-std::optional<std::array<double, N>> fixed(DcmItem* item, const DcmTagKey& tag) {
-  auto v = get_numbers(item, tag, N);
-  if (!v) return std::nullopt;
-  std::array<double, N> out{};
-  for (size_t i = 0; i < N; ++i) out[i] = (*v)[i];
-  return out;
-}
-
 FrameRecord read_frame(DcmItem* frame, DcmItem* shared, const HeaderInfo& h, int index) {
   FrameRecord f;
   f.frame = index;

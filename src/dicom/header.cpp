@@ -23,15 +23,6 @@ namespace {
 // Values larger than this stay on disk while scanning (pixel data, big private blobs).
 constexpr Uint32 kMaxReadLength = 4096;
 
-template <size_t N>
-std::optional<std::array<double, N>> fixed(DcmItem* item, const DcmTagKey& tag) {
-  auto v = get_numbers(item, tag, N);
-  if (!v) return std::nullopt;
-  std::array<double, N> out{};
-  for (size_t i = 0; i < N; ++i) out[i] = (*v)[i];
-  return out;
-}
-
 std::vector<std::string> upper_all(std::vector<std::string> v) {
   for (auto& s : v) s = upper(s);
   return v;

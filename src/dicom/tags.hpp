@@ -18,6 +18,15 @@ std::optional<double> get_number(DcmItem* item, const DcmTagKey& tag, unsigned l
 std::optional<int> get_int(DcmItem* item, const DcmTagKey& tag, bool search_sub = false);
 // Reads `n` numeric values (DS/FD/FL...); empty when fewer are present.
 std::optional<std::vector<double>> get_numbers(DcmItem* item, const DcmTagKey& tag, size_t n, bool search_sub = false);
+// Exactly N numeric values (positions, orientations, spacings) as a fixed array; empty when fewer.
+template <size_t N>
+std::optional<std::array<double, N>> fixed(DcmItem* item, const DcmTagKey& tag) {
+  auto v = get_numbers(item, tag, N);
+  if (!v) return std::nullopt;
+  std::array<double, N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = (*v)[i];
+  return out;
+}
 
 // First item of a sequence, or null.
 DcmItem* first_item(DcmItem* item, const DcmTagKey& seq);
