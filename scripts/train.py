@@ -38,6 +38,19 @@ def log(*a):
 
 
 # ---------------------------------------------------------------- data
+def load_caches(cache_dirs):
+    """Concatenates several preprocess caches (chunks of one generation run); their grids must agree."""
+    parts = [load_cache(d) for d in cache_dirs]
+    card = parts[0][3]
+    for d, p in zip(cache_dirs, parts):
+        if p[3]["grid"] != card["grid"] or p[3]["norm"] != card["norm"]:
+            raise SystemExit(f"{d}: built with another grid or normalisation than {cache_dirs[0]}")
+    if len(parts) == 1:
+        return parts[0]
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            [r for p in parts for r in p[2]], card)
+
+
 def load_cache(cache_dir):
     """Returns (X float16 [N,Z,Y,X], y int64 [N], rows, cache card) from a preprocess cache."""
     with open(os.path.join(cache_dir, "cache.json")) as f:
@@ -68,13 +81,15 @@ def split_of(study_uid, seed):
 
 
 # ---------------------------------------------------------------- augmentation
-def augment(x, g):
-    """x: [B,1,Z,Y,X] in [0,1], padding 0. Geometric, resolution and intensity changes a scanner could make."""
+def augment(x, g, g_dev=None):
+    """x: [B,1,Z,Y,X] in [0,1], padding 0. Geometric, resolution and intensity changes a scanner could make.
+    Parameters come from the CPU generator g; the noise field from g_dev when x lives on a GPU (drawing it on the
+    CPU and copying would cost more than the training step)."""
     B = x.shape[0]
     dev = x.device
     inside = (x > 0).float()
     # Flips: left-right is anatomically plausible enough for sequence type; head-foot rarely.
-    flip_x = torch.rand(B, generator=g) < 0.5
+    flip_x = (torch.rand(B, generator=g) < 0.5).to(dev)
     x[flip_x] = x[flip_x].flip(-1)
     inside[flip_x] = inside[flip_x].flip(-1)
     # Small in-plane rotation, isotropic scaling and shift (affine_grid works in normalised coordinates).
@@ -105,34 +120,65 @@ def augment(x, g):
     gamma = torch.exp((torch.rand(B, 1, 1, 1, 1, generator=g) - 0.5) * 0.8).to(dev)
     x = x.clamp(min=0) ** gamma
     Z, Y, X_ = x.shape[2:]
-    zz = torch.linspace(-1, 1, Z).view(1, 1, Z, 1, 1)
-    yy = torch.linspace(-1, 1, Y).view(1, 1, 1, Y, 1)
-    xx = torch.linspace(-1, 1, X_).view(1, 1, 1, 1, X_)
-    c = (torch.rand(B, 6, generator=g) - 0.5) * 0.6
+    zz = torch.linspace(-1, 1, Z, device=dev).view(1, 1, Z, 1, 1)
+    yy = torch.linspace(-1, 1, Y, device=dev).view(1, 1, 1, Y, 1)
+    xx = torch.linspace(-1, 1, X_, device=dev).view(1, 1, 1, 1, X_)
+    c = ((torch.rand(B, 6, generator=g) - 0.5) * 0.6).to(dev)
     field = (c[:, 0].view(B, 1, 1, 1, 1) * xx + c[:, 1].view(B, 1, 1, 1, 1) * yy + c[:, 2].view(B, 1, 1, 1, 1) * zz +
              c[:, 3].view(B, 1, 1, 1, 1) * xx * yy + c[:, 4].view(B, 1, 1, 1, 1) * (xx ** 2 - 0.33) +
              c[:, 5].view(B, 1, 1, 1, 1) * (yy ** 2 - 0.33))
-    x = x * torch.exp(field.to(dev))
+    x = x * torch.exp(field)
     sigma = (torch.rand(B, 1, 1, 1, 1, generator=g) * 0.06).to(dev)
-    x = x + torch.randn(x.shape, generator=g).to(dev) * sigma
+    noise = (torch.randn(x.shape, generator=g_dev, device=dev) if g_dev is not None
+             else torch.randn(x.shape, generator=g).to(dev))
+    x = x + noise * sigma
     return (x.clamp(0, 1) * inside)
 
 
 # ---------------------------------------------------------------- training
 def predict(model, X, idx, batch, device):
+    """Softmax over X[idx]; X is a numpy float16 array or a tensor already on the device."""
     model.eval()
     out = []
     with torch.no_grad():
         for s in range(0, len(idx), batch):
-            xb = torch.from_numpy(X[idx[s:s + batch]].astype(np.float32)).unsqueeze(1).to(device)
+            xb = batch_tensor(X, idx[s:s + batch], device)
             out.append(torch.softmax(model(xb).float(), 1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, len(CLASSES)))
 
 
-def main():
+def batch_tensor(X, idx, device):
+    if isinstance(X, torch.Tensor):
+        return X[torch.as_tensor(idx, device=X.device)].float().unsqueeze(1)
+    return torch.from_numpy(X[idx].astype(np.float32)).unsqueeze(1).to(device)
+
+
+def lr_at(progress, max_lr, warmup=0.05):
+    """Linear warm-up then cosine decay over progress in [0,1] (epochs or wall-clock budget)."""
+    if progress < warmup:
+        return max_lr * (0.1 + 0.9 * progress / warmup)
+    return max_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (progress - warmup) / (1 - warmup))))
+
+
+def save_npz(model, path):
+    """Weights as plain numpy arrays: loadable by any torch, so a model trained with a newer torch on a GPU
+    machine can be exported here by torch 1.13 (what LibTorch 1.13.1 loads)."""
+    np.savez(path + ".tmp.npz", **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
+    os.replace(path + ".tmp.npz", path)
+
+
+def load_npz(model, path):
+    with np.load(path) as z:
+        model.load_state_dict({k: torch.from_numpy(z[k]) for k in z.files})
+
+
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cache", required=True, help="preprocess cache of the training domain")
+    ap.add_argument("--cache", required=True, nargs="+", help="preprocess cache(s) of the training domain")
     ap.add_argument("--external-cache", help="preprocess cache of an external domain, for metrics only")
+    ap.add_argument("--test-cache", nargs="+",
+                    help="caches of held-out in-domain studies (a generation seed training never used): the "
+                         "card's in-domain test metrics are computed on all of them instead of the 1/10 split")
     ap.add_argument("--name", default="default")
     ap.add_argument("--models-dir", default="models")
     ap.add_argument("--work", default="/tmp/mpmri-train", help="checkpoints and history")
@@ -150,42 +196,25 @@ def main():
     ap.add_argument("--train-fraction", type=float, default=1.0, help="use this share of training studies")
     ap.add_argument("--epoch-samples", type=int, default=0, help="samples per epoch (0 = training set size)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-minutes", type=float, default=0, help="stop training after this long and export the best")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="train for this long: the learning-rate schedule follows the clock instead of the epoch "
+                         "count, and training stops when the time is spent (bounded runs on a lent GPU)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", help="start from these weights (a best.pt), fresh optimizer: fine-tune on more data")
     ap.add_argument("--no-export", action="store_true", help="train and report only (learning curves)")
+    ap.add_argument("--export-from", metavar="BEST_NPZ",
+                    help="skip training: export these weights (best.npz of a run elsewhere, e.g. on a GPU with a "
+                         "newer torch) with this torch, evaluate, and write the card")
+    ap.add_argument("--train-summary", help="with --export-from: that run's summary.json (history, data, device)")
     ap.add_argument("--data-note", default="", help="how the data was made (recorded in the card)")
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
-    os.makedirs(args.work, exist_ok=True)
-    device = torch.device(args.device)
 
-    X, y, rows, cache_card = load_cache(args.cache)
-    grid_zyx = X.shape[1:]
-    studies = sorted({r["study_uid"] for r in rows})
-    split = np.array([split_of(r["study_uid"], args.split_seed) for r in rows])
-    train_studies = sorted(s for s in studies if split_of(s, args.split_seed) == 0)
-    if args.train_fraction < 1:
-        rng = np.random.default_rng(args.seed)
-        keep = set(rng.choice(train_studies, int(round(len(train_studies) * args.train_fraction)), replace=False))
-        split = np.array([s if not (s == 0 and r["study_uid"] not in keep) else -1 for s, r in zip(split, rows)])
-        train_studies = sorted(keep)
-    tr, va, te = (np.flatnonzero(split == k) for k in range(3))
-    log(f"{len(rows)} volumes, {len(studies)} studies; train {len(tr)} ({len(train_studies)} studies), "
-        f"val {len(va)}, test {len(te)}; grid {grid_zyx}")
-    counts = np.bincount(y[tr], minlength=len(CLASSES))
-    log("train class counts:", dict(zip(CLASSES, counts.tolist())))
-
-    widths = tuple(int(w) for w in args.widths.split(","))
-    blocks = tuple(int(b) for b in args.blocks.split(","))
-    model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=grid_zyx).to(device)
+def train(args, model, X, y, tr, va, counts, device):
+    """Runs the epochs (resumable); returns (best val macro-F1, best epoch, history). Leaves best weights in work."""
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs, pct_start=0.15)
-    start_epoch, best_f1, best_epoch, history = 0, -1.0, -1, []
+    start_epoch, best_f1, best_epoch, history, spent = 0, -1.0, -1, [], 0.0
     ckpt_path = os.path.join(args.work, "last.pt")
     best_path = os.path.join(args.work, "best.pt")
     if args.init and not (args.resume and os.path.exists(ckpt_path)):
@@ -195,8 +224,8 @@ def main():
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        sched.load_state_dict(ck["sched"])
         start_epoch, best_f1, best_epoch, history = ck["epoch"] + 1, ck["best_f1"], ck["best_epoch"], ck["history"]
+        spent = sum(h["seconds"] for h in history)
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed after epoch {ck['epoch']} (best val macro-F1 {best_f1:.4f} at {best_epoch})")
 
@@ -204,9 +233,10 @@ def main():
     w = np.maximum(counts[y[tr]], 1).astype(np.float64) ** -args.balance_power
     w /= w.sum()
     n_per_epoch = args.epoch_samples or len(tr)
-    wall_start = time.time()
+    budget = args.max_minutes * 60
+    g_dev = torch.Generator(device=device).manual_seed(args.seed) if device.type == "cuda" else None
     for epoch in range(start_epoch, args.epochs):
-        if args.max_minutes and time.time() - wall_start > args.max_minutes * 60:
+        if budget and spent >= budget:
             log(f"time budget of {args.max_minutes} min spent; stopping after epoch {epoch - 1}")
             break
         if epoch - best_epoch > args.patience and best_epoch >= 0:
@@ -222,62 +252,127 @@ def main():
             idx = order[s:s + args.batch]
             if len(idx) < 2:
                 continue
-            xb = augment(torch.from_numpy(X[idx].astype(np.float32)).unsqueeze(1), g).to(device)
-            yb = torch.from_numpy(y[idx]).to(device)
+            if budget and spent + time.time() - t0 >= budget:
+                break
+            progress = (spent + time.time() - t0) / budget if budget else (epoch + s / len(order)) / args.epochs
+            for pg in opt.param_groups:
+                pg["lr"] = lr_at(progress, args.lr)
+            xb = augment(batch_tensor(X, idx, device), g, g_dev)
+            yb = torch.as_tensor(y[idx], device=device)
             loss = F.cross_entropy(model(xb), yb, label_smoothing=0.05)
             opt.zero_grad()
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
             n += len(idx)
-        sched.step()
-        pv = predict(model, X, va, 32, device)
+        pv = predict(model, X, va, 256 if device.type == "cuda" else 32, device)
         m = classification_metrics(y[va], pv.argmax(1), CLASSES)
+        seconds = time.time() - t0
+        spent += seconds
         history.append({"epoch": epoch, "loss": total / max(n, 1), "val_macro_f1": m["macro_f1"],
-                        "val_micro_f1": m["micro_f1"], "seconds": time.time() - t0})
+                        "val_micro_f1": m["micro_f1"], "seconds": seconds})
         log(f"epoch {epoch}: loss {total / max(n, 1):.4f}  val macro-F1 {m['macro_f1']:.4f} "
-            f"micro-F1 {m['micro_f1']:.4f}  ({time.time() - t0:.0f} s)")
+            f"micro-F1 {m['micro_f1']:.4f}  ({seconds:.0f} s)")
         if m["macro_f1"] > best_f1 + 1e-4:
             best_f1, best_epoch = m["macro_f1"], epoch
             torch.save(model.state_dict(), best_path)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "epoch": epoch, "best_f1": best_f1, "best_epoch": best_epoch, "history": history,
-                    "torch_rng": torch.get_rng_state()}, ckpt_path + ".tmp")
+            save_npz(model, os.path.join(args.work, "best.npz"))
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "best_f1": best_f1,
+                    "best_epoch": best_epoch, "history": history, "torch_rng": torch.get_rng_state()},
+                   ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
-    # From the history, so a --resume that only re-exports still reports the whole training time.
+    load_npz(model, os.path.join(args.work, "best.npz"))
+    return best_f1, best_epoch, history
+
+
+def evaluate(model, X, idx, y, rows, device, what):
+    p = predict(model, X, idx, 64, device)
+    m = classification_metrics(y[idx], p.argmax(1), CLASSES)
+    m["studies"] = len({rows[i]["study_uid"] for i in idx})
+    log(f"{what}: macro-F1 {m['macro_f1']:.4f} micro-F1 {m['micro_f1']:.4f} ({len(idx)} volumes)")
+    return m
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    os.makedirs(args.work, exist_ok=True)
+    device = torch.device(args.device)
+    torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed input shape: let cuDNN pick its kernels
+
+    X, y, rows, cache_card = load_caches(args.cache)
+    grid_zyx = X.shape[1:]
+    studies = sorted({r["study_uid"] for r in rows})
+    split = np.array([split_of(r["study_uid"], args.split_seed) for r in rows])
+    train_studies = sorted(s for s in studies if split_of(s, args.split_seed) == 0)
+    if args.train_fraction < 1:
+        rng = np.random.default_rng(args.seed)
+        keep = set(rng.choice(train_studies, int(round(len(train_studies) * args.train_fraction)), replace=False))
+        split = np.array([s if not (s == 0 and r["study_uid"] not in keep) else -1 for s, r in zip(split, rows)])
+        train_studies = sorted(keep)
+    tr, va, te = (np.flatnonzero(split == k) for k in range(3))
+    log(f"{len(rows)} volumes, {len(studies)} studies; train {len(tr)} ({len(train_studies)} studies), "
+        f"val {len(va)}, test {len(te)}; grid {grid_zyx}")
+    counts = np.bincount(y[tr], minlength=len(CLASSES))
+    log("train class counts:", dict(zip(CLASSES, counts.tolist())))
+    if device.type == "cuda":
+        X = torch.from_numpy(X).to(device)  # float16 on the GPU: no per-batch host copies
+
+    widths = tuple(int(w) for w in args.widths.split(","))
+    blocks = tuple(int(b) for b in args.blocks.split(","))
+    model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=grid_zyx).to(device)
+    if args.export_from:
+        load_npz(model, args.export_from)
+        prior = json.load(open(args.train_summary)) if args.train_summary else {}
+        best_f1, best_epoch, history = prior.get("val_macro_f1"), prior.get("best_epoch"), prior.get("history", [])
+        trained_on = prior.get("device", "unknown")
+        log(f"exporting {args.export_from} (trained on {trained_on}, best epoch {best_epoch})")
+    else:
+        best_f1, best_epoch, history = train(args, model, X, y, tr, va, counts, device)
+        trained_on = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{args.threads}"
+    model.eval()
     train_seconds = sum(h["seconds"] for h in history)
 
-    model.load_state_dict(torch.load(best_path))
-    model.eval()
-    pt = predict(model, X, te, 32, device)
-    test_metrics = classification_metrics(y[te], pt.argmax(1), CLASSES)
-    test_metrics["studies"] = len({rows[i]["study_uid"] for i in te})
-    log(f"test: macro-F1 {test_metrics['macro_f1']:.4f} micro-F1 {test_metrics['micro_f1']:.4f}")
-    ext_metrics, ext_note = None, None
+    split_test = evaluate(model, X, te, y, rows, device, "test split") if len(te) else None
+    test_metrics, test_note = split_test, "1/10 by-study split of the training caches"
+    if args.test_cache:
+        Xt, yt, rows_t, card_t = load_caches(args.test_cache)
+        if card_t["grid"] != cache_card["grid"] or card_t["norm"] != cache_card["norm"]:
+            raise SystemExit("test cache was built with another grid or normalisation")
+        overlap = {r["study_uid"] for r in rows_t} & set(studies)
+        if overlap:
+            raise SystemExit(f"--test-cache shares {len(overlap)} studies with the training caches")
+        test_metrics = evaluate(model, Xt, np.arange(len(yt)), yt, rows_t, device, "held-out in-domain")
+        test_note = "all studies of " + ", ".join(os.path.abspath(c) for c in args.test_cache)
+    ext_metrics = None
     if args.external_cache:
         Xe, ye, rows_e, card_e = load_cache(args.external_cache)
         if card_e["grid"] != cache_card["grid"] or card_e["norm"] != cache_card["norm"]:
             raise SystemExit("external cache was built with another grid or normalisation")
-        pe = predict(model, Xe, np.arange(len(ye)), 32, device)
-        ext_metrics = classification_metrics(ye, pe.argmax(1), CLASSES)
-        ext_metrics["studies"] = len({r["study_uid"] for r in rows_e})
-        ext_note = args.external_cache
-        log(f"external: macro-F1 {ext_metrics['macro_f1']:.4f} micro-F1 {ext_metrics['micro_f1']:.4f}")
+        ext_metrics = evaluate(model, Xe, np.arange(len(ye)), ye, rows_e, device, "external")
 
     summary = {"train_studies": len(train_studies), "train_volumes": int(len(tr)), "best_epoch": best_epoch,
-               "val_macro_f1": best_f1, "test": test_metrics, "external": ext_metrics, "history": history,
-               "train_seconds": train_seconds}
+               "val_macro_f1": best_f1, "test": split_test, "held_out_test": test_metrics, "external": ext_metrics,
+               "history": history, "train_seconds": train_seconds, "device": trained_on,
+               "torch_version": torch.__version__, "train_fraction": args.train_fraction,
+               "widths": list(widths), "blocks": list(blocks)}
     with open(os.path.join(args.work, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if args.no_export:
         return
+    export(args, model.cpu(), X, te, rows, studies, train_studies, tr, va, counts, cache_card, grid_zyx, widths,
+           blocks, test_metrics, test_note, ext_metrics, history, best_epoch, train_seconds, trained_on)
 
+
+def export(args, model, X, te, rows, studies, train_studies, tr, va, counts, cache_card, grid_zyx, widths, blocks,
+           test_metrics, test_note, ext_metrics, history, best_epoch, train_seconds, trained_on):
     os.makedirs(args.models_dir, exist_ok=True)
     pt_path = os.path.join(args.models_dir, args.name + ".pt")
-    model = model.cpu()
     traced = export_torchscript(model, grid_zyx, pt_path)
     # The exported file must reproduce the eager model before its card is written.
-    check = torch.from_numpy(X[te[:4]].astype(np.float32)).unsqueeze(1) if len(te) else torch.rand(2, 1, *grid_zyx)
+    check = batch_tensor(X, te[:4], "cpu").cpu() if len(te) else torch.rand(2, 1, *grid_zyx)
     with torch.no_grad():
         diff = (torch.jit.load(pt_path)(check) - model(check)).abs().max().item()
     if diff > 1e-4:
@@ -296,21 +391,21 @@ def main():
                          "blocks": list(blocks), "parameters": sum(p.numel() for p in model.parameters())},
         "flops_per_volume": count_flops(model, grid_zyx),
         "training": {
-            "data": args.data_note, "cache": os.path.abspath(args.cache),
+            "data": args.data_note, "cache": [os.path.abspath(c) for c in args.cache],
             "volumes": len(rows), "studies": len(studies), "train_studies": len(train_studies),
             "train_volumes": int(len(tr)), "val_volumes": int(len(va)), "test_volumes": int(len(te)),
             "train_class_counts": dict(zip(CLASSES, counts.tolist())),
             "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
             "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch, "init": args.init,
-            "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, one-cycle, batch {args.batch}, "
+            "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up + cosine, batch {args.batch}, "
                          f"label smoothing 0.05, class sampling weight count^-{args.balance_power}",
             "augmentation": "x flip, rotation +-12 deg, scale +-12%, shift +-5%, resolution blur (p .3), "
                             "gamma 0.67-1.5, quadratic bias field, Gaussian noise <= 0.06",
-            "train_seconds": round(train_seconds), "device": str(device), "threads": args.threads,
-            "history": history,
+            "train_seconds": round(train_seconds), "trained_on": trained_on,
+            "exported_from": args.export_from, "history": history,
         },
-        "metrics": {"image_only": True, "test_in_domain": test_metrics, "external": ext_metrics,
-                    "external_cache": ext_note},
+        "metrics": {"image_only": True, "test_in_domain": test_metrics, "test_in_domain_data": test_note,
+                    "external": ext_metrics, "external_cache": args.external_cache},
         "torch_version": torch.__version__,
         "sha256": sha,
     }
