@@ -1,6 +1,7 @@
 #include "evidence/header_rules.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -73,6 +74,20 @@ void EvidenceBuilder::decisive(Label l, double lr, const std::string& note) {
   ev_.decisive = true;
 }
 
+std::string phase_or_field_map_type(const std::vector<std::string>& it) {
+  // Value 3 of a classic MR ImageType says which component was reconstructed: M magnitude, P phase, R/I
+  // real/imaginary (Siemens, Philips). Philips B0 maps put "B0 MAP" there (R5) or "B0\\B0" in values 3-4 (R11).
+  if (it.size() > 2) {
+    for (const char* t : {"P", "PHASE", "PHASE MAP", "B0 MAP", "B0MAP", "FIELD_MAP", "R", "I", "IMAGINARY", "REAL"})
+      if (it[2] == t) return std::string("ImageType value 3 ") + t;
+    if (it[2] == "B0" && it.size() > 3 && it[3] == "B0") return "ImageType B0\\B0";
+  }
+  // Enhanced MR frame types (value 4 and later) name the map outright.
+  for (const char* t : {"FIELD_MAP", "B0_MAP", "B1_MAP", "PHASE_MAP"})
+    if (has(it, t)) return std::string("ImageType ") + t;
+  return "";
+}
+
 std::optional<double> fat_water_cycles(const HeaderInfo& h, double te_ms, double fat_ppm) {
   std::optional<double> f0_hz;
   if (h.imaging_frequency_mhz && *h.imaging_frequency_mhz > 0) {
@@ -121,6 +136,7 @@ class Rules {
   RuleResult run() {
     not_an_image();
     diffusion();
+    field_map_acquisition();
     fat_suppression();
     dixon();
     if (!f_.diffusion && !f_.epi) {
@@ -175,13 +191,12 @@ class Rules {
         break;
       }
     }
-    for (const char* t : {"P", "PHASE", "PHASE MAP", "B0 MAP", "B0MAP", "FIELD_MAP", "R", "I", "IMAGINARY", "REAL"}) {
-      if (it_.size() > 2 && it_[2] == t) {
-        e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType value 3 ") + t + ": phase/field map, not a magnitude image");
-        return;
-      }
+    own_phase_or_map_ = phase_or_field_map_type(it_);
+    if (!own_phase_or_map_.empty()) {
+      e_.decisive(Label::Other, lr("derived_reformat"), own_phase_or_map_ + ": phase/field map, not a magnitude image");
+      return;
     }
-    for (const char* t : {"FIELD_MAP", "B0_MAP", "B1_MAP", "PHASE_MAP", "T1_MAP", "T2_MAP", "T2_STAR_MAP", "PROTON_DENSITY_MAP"}) {
+    for (const char* t : {"T1_MAP", "T2_MAP", "T2_STAR_MAP", "PROTON_DENSITY_MAP"}) {
       if (has(it_, t)) {
         e_.decisive(Label::Other, lr("derived_reformat"), std::string("ImageType ") + t + ": a parameter map, not a target");
         return;
@@ -232,6 +247,27 @@ class Rules {
       e_.support(Label::Other, lr("epi_not_diffusion"),
                  "gradient-echo EPI" + te_text() + " without diffusion weighting (fMRI/perfusion): not a target");
     }
+  }
+
+  // Magnitude images of a B0 field-map acquisition: two (or more) gradient echoes whose TEs are chosen for the
+  // phase difference, not for fat-water contrast, so a TE can land on an in-phase or opposed-phase value by
+  // chance. The acquisition gives itself away by the phase or field-map images it stores next to the magnitude
+  // (Siemens gre_field_mapping: a phase-difference series of the same protocol; Philips B0 map: FIELD_MAP
+  // frames in the same enhanced object), or by the Siemens field-map sequence name *fm2d/*fm3d.
+  // A diffusion volume keeps its b-value rules: phase export does not change what a DWI is.
+  void field_map_acquisition() {
+    if (!own_phase_or_map_.empty() || f_.diffusion) return;
+    std::string why;
+    if (!series_.field_map_sibling.empty()) why = "the acquisition also stores phase/field-map images (" + series_.field_map_sibling + ")";
+    std::string seq = h_.sequence_name;
+    for (char& c : seq) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = seq.rfind("*", 0) == 0 ? 1 : 0;
+    if (why.empty() && seq.compare(at, 2, "fm") == 0 && seq.size() > at + 3 && (seq[at + 2] == '2' || seq[at + 2] == '3') &&
+        seq[at + 3] == 'd')
+      why = "SequenceName " + h_.sequence_name + " (Siemens field-mapping sequence)";
+    if (why.empty()) return;
+    field_map_ = true;
+    e_.support(Label::Other, lr("field_map_acquisition"), "magnitude image of a B0 field-map acquisition: " + why + ": not a target");
   }
 
   // From the header, or from the words people use for it.
@@ -295,6 +331,27 @@ class Rules {
     const auto& cs = params_.chemical_shift;
     if (!f_.gre || f_.fat_suppressed || !te || !tr || *tr > cs.max_tr_ms || dixon_phase_) return;
     if (f_.inversion && h_.inversion_time_ms.value_or(0) > 0) return;
+    // A TE of 0 is no echo (computed maps carry it); a decisive rule (phase map, localizer, reformat, ADC) or a
+    // field-map acquisition already says what the image is, and its TE must not pair it as an in/opposed echo.
+    if (*te <= 0 || e_.evidence().decisive || field_map_) return;
+    // An in/opposed-phase acquisition has one or two echoes, both within the in/opposed range. Three or more
+    // TEs are a multi-echo T2*/fat-fraction or field-map series; two TEs with the partner beyond the range
+    // (e.g. 4.92/7.38 ms at 3 T) are a field-map or T2* pair: a TE landing on in/opposed there is chance.
+    const auto& tes = series_.echo_times;
+    if (tes.size() > 2) {
+      e_.note("GRE with " + std::to_string(tes.size()) + " echo times: a multi-echo (T2*, fat-fraction or field-map) series, "
+              "not an in/opposed-phase pair");
+      return;
+    }
+    if (tes.size() == 2) {
+      const double partner = std::abs(tes[0] - *te) < 0.01 ? tes[1] : tes[0];
+      const auto pc = fat_water_cycles(h_, partner, cs.fat_ppm);
+      if (pc && *pc > cs.max_cycles) {
+        e_.note("echo pair TE " + fmt(tes[0]) + "/" + fmt(tes[1]) + " ms: the second echo lies beyond the in/opposed range (" +
+                fmt(*pc, 2) + " fat-water cycles), so not an in/opposed-phase pair");
+        return;
+      }
+    }
     const bool weak = derived_;
     const double strength = weak ? lr("chemical_shift_derived") : lr("chemical_shift_phase");
     const std::string derived_note = weak ? "; derived image, so water/fat maps may share this TE" : "";
@@ -397,8 +454,8 @@ class Rules {
   const std::vector<std::string> words_;
   EvidenceBuilder e_;
   VolumeFacts f_;
-  bool derived_ = false, dynamic_ = false, dixon_water_ = false, dixon_phase_ = false;
-  std::string fs_reason_;
+  bool derived_ = false, dynamic_ = false, dixon_water_ = false, dixon_phase_ = false, field_map_ = false;
+  std::string fs_reason_, own_phase_or_map_;
 };
 
 }  // namespace

@@ -14,7 +14,10 @@ namespace mpmri::evidence {
 struct SeriesContext {
   std::optional<double> max_b;      // highest b-value among the series' volumes
   int b_count = 0;                  // distinct b-values in the series
-  std::vector<double> echo_times;   // distinct echo times in the series, ascending
+  std::vector<double> echo_times;   // distinct echo times (> 0) in the series, ascending
+  // Set when the acquisition family also holds phase, real/imaginary or field-map images: names the first
+  // such ImageType and its series ("ImageType value 3 P in series 9 'gre_field_mapping'"); empty otherwise.
+  std::string field_map_sibling;
 };
 
 enum class ChemicalShift { NotApplicable, In, Opposed, Ambiguous };
@@ -49,6 +52,10 @@ class EvidenceBuilder {
  private:
   HeaderEvidence ev_;
 };
+
+// The ImageType term that marks a phase, real/imaginary or field-map image rather than a magnitude image
+// ("value 3 P", "FIELD_MAP"), or "" for anything else. Sources in docs/decision.md.
+std::string phase_or_field_map_type(const std::vector<std::string>& image_type);
 
 // Fat-water phase at this TE: cycles = TE x fat_ppm x 1e-6 x f0. f0 from ImagingFrequency, else field strength.
 std::optional<double> fat_water_cycles(const HeaderInfo& h, double echo_time_ms, double fat_ppm);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "evidence_builtin_data.hpp"
 #include "mpmri/error.hpp"
@@ -165,8 +166,17 @@ KeywordRules load_keyword_rules(const std::string& path) {
 }
 
 FusionParams load_fusion_params(const std::string& path) {
-  if (path.empty()) return parse_fusion_params(builtin::kFusionParamsJson, "built-in fusion_params.json");
-  return parse_fusion_params(read_file(path), path);
+  FusionParams builtin = parse_fusion_params(builtin::kFusionParamsJson, "built-in fusion_params.json");
+  if (path.empty()) return builtin;
+  FusionParams p = parse_fusion_params(read_file(path), path);
+  // A file written before a rule existed (a calibrated copy of an older data/fusion_params.json) keeps
+  // working: calibration fits weights and thresholds, not these named strengths, so the built-in prior is
+  // the value it would have carried. Say so, so that the file gets regenerated.
+  std::string added;
+  for (const auto& [name, value] : builtin.rules)
+    if (p.rules.emplace(name, value).second) added += (added.empty() ? "" : ", ") + name;
+  if (!added.empty()) spdlog::warn("{} lacks rule strengths {}: built-in values used", path, added);
+  return p;
 }
 
 }  // namespace mpmri::evidence

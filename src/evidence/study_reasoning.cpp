@@ -56,7 +56,11 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
       bs[key].insert(std::lround(*b));
     }
     auto te = v.info.key.echo_time_ms ? v.info.key.echo_time_ms : h.echo_time_ms;
-    if (te) tes[key].insert(std::lround(*te * 100));
+    if (te && *te > 0) tes[key].insert(std::lround(*te * 100));  // TE 0: a computed map, not an echo
+    if (ctx.field_map_sibling.empty()) {
+      const std::string type = phase_or_field_map_type(h.image_type);
+      if (!type.empty()) ctx.field_map_sibling = type + " in " + series_name(h);
+    }
   }
   for (auto& [uid, ctx] : by_series) {
     ctx.b_count = static_cast<int>(bs[uid].size());
@@ -75,8 +79,8 @@ std::string geometry_key(const VolumeInfo& v) {
 void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<VolumeFacts>& facts, const FusionParams& params) {
   std::map<std::string, std::vector<size_t>> groups;
   for (size_t i = 0; i < volumes.size(); ++i)
-    if (volumes[i].status == VolumeStatus::Ok && facts[i].chemical_shift != ChemicalShift::NotApplicable && facts[i].echo_time_ms &&
-        volumes[i].info.slices.size() >= 4)
+    if (volumes[i].status == VolumeStatus::Ok && !volumes[i].header.decisive && facts[i].chemical_shift != ChemicalShift::NotApplicable &&
+        facts[i].echo_time_ms && *facts[i].echo_time_ms > 0 && volumes[i].info.slices.size() >= 4)
       groups[geometry_key(volumes[i].info)].push_back(i);
   for (auto& [key, idx] : groups) {
     std::map<long, std::vector<size_t>> by_te;  // TE in 1/100 ms
