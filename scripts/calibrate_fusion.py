@@ -6,9 +6,11 @@ and the validation truth CSV (series_uid,label[,echo_time_ms,b_value,temporal_in
 thresholds fitted on the test set make every reported figure optimistic.
 
 Outputs (in --out-dir): fusion_params.json (image_weight, header_weight, other_threshold.{image,header,fusion}
-chosen for macro-F1) and keyword_rules.json (each rule's lr measured as P(fires | label) / P(fires | other
-labels), add-one smoothed, clipped to [0.2, 9.5] so a description never becomes decisive). Both say
-"calibrated": true with a provenance line. See docs/decision.md "Calibration".
+chosen for macro-F1, never below the floors in THRESHOLD_FLOORS) and keyword_rules.json (each rule's lr measured
+as P(fires | label) / P(fires | other labels), add-one smoothed, clipped to [0.2, 8.5] so a description alone
+never decides a label in header mode; a rule that fired fewer than MIN_FIRES times keeps its prior lr). Both say
+"calibrated": true, with a provenance line and a "calibration" record (validation files, volumes, studies,
+date, floors). See docs/decision.md "Calibration".
 
 `--self-test` checks the fitting on generated data with a known answer and exits non-zero on failure.
 """
@@ -32,7 +34,20 @@ ALIASES = {"inphase": 0, "t1in": 0, "ip": 0, "opposedphase": 1, "outphase": 1, "
            "arterial": 6, "portal": 7, "portalvenous": 7, "pv": 7, "delayed": 8, "other": 9, "none": 9}
 WEIGHTS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0]
 THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 19)]
-LR_MIN, LR_MAX = 0.2, 9.5
+# A keyword rule's measured lr is clipped so that one description word alone stays below the header floor:
+# with a uniform prior over 10 labels it gives LR_MAX / (LR_MAX + 9) = 0.486 < 0.5 (docs/decision.md).
+LR_MIN, LR_MAX = 0.2, 8.5
+# A rule that fired fewer times than this on the validation set has no measured reliability: keep its prior.
+# Synthetic validation studies hold no field maps, fMRI or localizer words, and add-one smoothing of zero
+# counts would turn those Other rules into lr ~2 (measured on the first calibration run).
+MIN_FIRES = 5
+# Calibration may raise the Other thresholds, never lower them below the engine's documented safety margins:
+# header 0.5 = a header-mode label needs at least even odds against all other labels together (so a lone
+# keyword, or a weak conflict such as one pairing rule against one body-part rule, stays Other); fusion 0.35 and
+# image 0 are the built-in priors. On the first validation set the unconstrained fit chose header 0.25, which let
+# the magnitude frames of a real Philips B0 map become T1WI_In (docs/decision.md "Calibration").
+THRESHOLD_FLOORS = {"image": 0.0, "header": 0.5, "fusion": 0.35}
+assert LR_MAX / (LR_MAX + 9) < THRESHOLD_FLOORS["header"]
 
 
 def norm_label(text):
@@ -88,11 +103,13 @@ def key_matches(t, v):
 
 
 def join(image, header, truth):
-    """Rows of (image probs, header posterior, header evidence, truth index) for volumes named by the truth."""
+    """Rows of (image probs, header posterior, header evidence, truth index) for volumes named by the truth,
+    and a summary (studies, truth rows left out)."""
     by_series = {}
     for k in header:
         by_series.setdefault(k[1], []).append(k)
     img, hdr, ev, y = [], [], [], []
+    studies = set()
     unmatched = 0
     for t in truth:
         keys = [k for k in by_series.get(t["series_uid"], []) if key_matches(t, header[k])]
@@ -101,6 +118,7 @@ def join(image, header, truth):
             unmatched += 1
             continue
         for k in keys:
+            studies.add(k[0])
             img.append(image[k]["p"])
             hdr.append(header[k]["p"])
             ev.append(header[k]["evidence"])
@@ -109,7 +127,7 @@ def join(image, header, truth):
         print(f"note: {unmatched} truth rows matched no (single) volume in both runs and were left out", file=sys.stderr)
     if not y:
         raise SystemExit("no truth row matched a volume of both runs")
-    return np.array(img), np.array(hdr), ev, np.array(y)
+    return np.array(img), np.array(hdr), ev, np.array(y), {"studies": len(studies), "truth_rows_left_out": unmatched}
 
 
 def macro_f1(y, pred):
@@ -136,27 +154,31 @@ def fuse(img, hdr, wi, wh):
     return p / p.sum(axis=1, keepdims=True)
 
 
-def best_threshold(post, y):
+def best_threshold(post, y, floor=0.0):
+    """Best threshold on the grid at or above `floor`, its macro-F1, and the unconstrained best threshold."""
     scores = [(macro_f1(y, decide(post, th)), -th, th) for th in THRESHOLDS]
-    s, _, th = max(scores)
-    return th, s
+    s, _, th = max(c for c in scores if c[2] >= floor - 1e-9)
+    return th, s, max(scores)[2]
 
 
-def fit(img, hdr, y):
-    th_img, f_img = best_threshold(img, y)
-    th_hdr, f_hdr = best_threshold(hdr, y)
+def fit(img, hdr, y, floors=None):
+    floors = THRESHOLD_FLOORS if floors is None else floors
+    th_img, f_img, free_img = best_threshold(img, y, floors["image"])
+    th_hdr, f_hdr, free_hdr = best_threshold(hdr, y, floors["header"])
     best = None
     for wi in WEIGHTS:
         for wh in WEIGHTS:
-            th, f = best_threshold(fuse(img, hdr, wi, wh), y)
+            th, f, _ = best_threshold(fuse(img, hdr, wi, wh), y, floors["fusion"])
             # Prefer the plain product (1, 1) on ties: fewer fitted degrees of freedom.
             cand = (f, -abs(wi - 1) - abs(wh - 1), wi, wh, th)
             if best is None or cand > best:
                 best = cand
     f_fus, _, wi, wh, th_fus = best
+    free_fus = best_threshold(fuse(img, hdr, wi, wh), y)[2]
     return {"image_weight": wi, "header_weight": wh,
             "other_threshold": {"image": th_img, "header": th_hdr, "fusion": th_fus},
-            "macro_f1": {"image": f_img, "header": f_hdr, "fusion": f_fus}}
+            "macro_f1": {"image": f_img, "header": f_hdr, "fusion": f_fus},
+            "unconstrained_threshold": {"image": free_img, "header": free_hdr, "fusion": free_fus}}
 
 
 def measure_rules(rules, evidence, y):
@@ -169,9 +191,15 @@ def measure_rules(rules, evidence, y):
         pos = np.isin(y, list(idx))
         a, npos = int(np.sum(fires & pos)), int(np.sum(pos))
         b, nneg = int(np.sum(fires & ~pos)), n - int(np.sum(pos))
-        lr = ((a + 1) / (npos + 2)) / ((b + 1) / (nneg + 2))
-        measured[rule.get("id", "")] = {"lr": float(min(LR_MAX, max(LR_MIN, lr))), "fires_in_label": a,
-                                        "label_volumes": npos, "fires_elsewhere": b, "other_volumes": nneg}
+        m = {"fires_in_label": a, "label_volumes": npos, "fires_elsewhere": b, "other_volumes": nneg}
+        if a + b < MIN_FIRES:
+            # No measurement: keep the prior, but never above the cap.
+            m["lr"] = float(min(LR_MAX, rule["lr"]))
+            m["kept_prior"] = f"fired {a + b} times on the validation set (< {MIN_FIRES})"
+        else:
+            lr = ((a + 1) / (npos + 2)) / ((b + 1) / (nneg + 2))
+            m["lr"] = float(min(LR_MAX, max(LR_MIN, lr)))
+        measured[rule.get("id", "")] = m
     return measured
 
 
@@ -180,7 +208,7 @@ def run(args):
         if "test" in os.path.basename(os.path.dirname(os.path.abspath(p))).lower() or "test" in os.path.basename(p).lower():
             print(f"warning: '{p}' looks like test data; calibrate on validation data only", file=sys.stderr)
     image, header = read_volumes(args.image), read_volumes(args.header)
-    img, hdr, ev, y = join(image, header, read_truth(args.truth))
+    img, hdr, ev, y, summary = join(image, header, read_truth(args.truth))
     result = fit(img, hdr, y)
     with open(args.params) as f:
         params = json.load(f)
@@ -189,23 +217,49 @@ def run(args):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     params.update({k: result[k] for k in ("image_weight", "header_weight", "other_threshold")})
     params["calibrated"] = True
-    params["provenance"] = (f"scripts/calibrate_fusion.py on {len(y)} validation volumes ({args.truth}), {stamp}; "
+    floored = [m for m in ("image", "header", "fusion")
+               if result["unconstrained_threshold"][m] < result["other_threshold"][m]]
+    floor_note = (f"; thresholds held at their floors for {', '.join(floored)} (unconstrained fit: " +
+                  ", ".join(f"{m} {result['unconstrained_threshold'][m]:.2f}" for m in floored) + ")") if floored else ""
+    params["provenance"] = (f"scripts/calibrate_fusion.py on {len(y)} validation volumes of {summary['studies']} studies "
+                            f"({os.path.abspath(args.truth)}), {stamp}; "
                             f"macro-F1 image {result['macro_f1']['image']:.3f}, header {result['macro_f1']['header']:.3f}, "
-                            f"fusion {result['macro_f1']['fusion']:.3f}; header posteriors include the DCE chain, so "
-                            f"the weights approximate the engine's two-stage fusion")
+                            f"fusion {result['macro_f1']['fusion']:.3f}{floor_note}; header posteriors include the DCE chain, "
+                            f"so the weights approximate the engine's two-stage fusion")
+    params["calibration"] = {
+        "script": "scripts/calibrate_fusion.py", "date": stamp,
+        "validation_truth": os.path.abspath(args.truth), "validation_truth_sha256": sha256_of(args.truth),
+        "validation_image_predictions": os.path.abspath(args.image),
+        "validation_header_predictions": os.path.abspath(args.header),
+        "volumes": int(len(y)), "studies": summary["studies"], "truth_rows_left_out": summary["truth_rows_left_out"],
+        "threshold_floors": THRESHOLD_FLOORS, "unconstrained_threshold": result["unconstrained_threshold"],
+        "macro_f1": result["macro_f1"]}
     measured = measure_rules(rules, ev, y)
     for rule in rules["rules"]:
         m = measured[rule.get("id", "")]
         rule["lr"] = m["lr"]
         rule["measured"] = {k: v for k, v in m.items() if k != "lr"}
     rules["calibrated"] = True
-    rules["provenance"] = f"lr measured by scripts/calibrate_fusion.py on {len(y)} validation volumes, {stamp}"
+    kept = [r for r, m in measured.items() if "kept_prior" in m]
+    rules["provenance"] = (f"lr measured by scripts/calibrate_fusion.py on {len(y)} validation volumes of "
+                           f"{summary['studies']} studies ({os.path.abspath(args.truth)}), {stamp}; clipped to "
+                           f"[{LR_MIN}, {LR_MAX}]; prior kept for {len(kept)} rules that fired < {MIN_FIRES} times")
+    rules["calibration"] = {"script": "scripts/calibrate_fusion.py", "date": stamp,
+                            "validation_truth": os.path.abspath(args.truth), "volumes": int(len(y)),
+                            "studies": summary["studies"], "lr_range": [LR_MIN, LR_MAX], "min_fires": MIN_FIRES,
+                            "kept_prior": kept}
     os.makedirs(args.out_dir, exist_ok=True)
     for name, obj in (("fusion_params.json", params), ("keyword_rules.json", rules)):
         with open(os.path.join(args.out_dir, name), "w") as f:
             json.dump(obj, f, indent=2)
             f.write("\n")
     print(json.dumps(result, indent=2))
+
+
+def sha256_of(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def self_test():
@@ -224,7 +278,7 @@ def self_test():
     said = np.where(right, y, wrong)
     hdr[speaks, said[speaks]] = 30.0
     hdr /= hdr.sum(axis=1, keepdims=True)
-    # Rule "x" fires on 60 % of ADC volumes and 5 % of the rest: true LR 12 -> clipped to 9.5.
+    # Rule "x" fires on 60 % of ADC volumes and 5 % of the rest: true LR 12 -> clipped to LR_MAX.
     # Rule "y" fires on 40 % of T2WI_Fs and 10 % of the rest: true LR 4.
     ev = []
     for i in range(n):
@@ -241,8 +295,13 @@ def self_test():
         print(f"FAIL: fusion {f['fusion']:.3f} should beat image {f['image']:.3f} and header {f['header']:.3f}")
         ok = False
     rules = {"rules": [{"id": "x", "label": "ADC", "lr": 5, "patterns": ["x"]},
-                       {"id": "y", "label": "T2WI_Fs", "lr": 5, "patterns": ["y"]}]}
+                       {"id": "y", "label": "T2WI_Fs", "lr": 5, "patterns": ["y"]},
+                       {"id": "never", "label": "Other", "lr": 6, "patterns": ["never"]},
+                       {"id": "never_strong", "label": "Other", "lr": 9.9, "patterns": ["never strong"]}]}
     m = measure_rules(rules, ev, y)
+    if m["never"]["lr"] != 6 or "kept_prior" not in m["never"] or m["never_strong"]["lr"] != LR_MAX:
+        print(f"FAIL: rules that never fired must keep their prior (capped): {m['never']}, {m['never_strong']}")
+        ok = False
     if m["x"]["lr"] != LR_MAX:
         print(f"FAIL: rule x lr {m['x']['lr']:.2f}, want the cap {LR_MAX}")
         ok = False
@@ -250,9 +309,28 @@ def self_test():
         print(f"FAIL: rule y lr {m['y']['lr']:.2f}, want about 4")
         ok = False
     print(json.dumps({"fit": res, "rule_x": m["x"], "rule_y": m["y"]}, indent=2))
+    ok = self_test_floors() and ok
     ok = self_test_files(img[:400], hdr[:400], ev[:400], y[:400]) and ok
     print("self-test", "passed" if ok else "FAILED")
     return 0 if ok else 1
+
+
+def self_test_floors():
+    """A header that is always right but never sure (posterior 0.3): the best validation threshold lies below
+    the header floor, and the written one must not."""
+    rng = np.random.default_rng(11)
+    n = 500
+    y = rng.integers(0, 10, n)
+    hdr = np.full((n, 10), 0.7 / 9)
+    hdr[np.arange(n), y] = 0.3
+    img = rng.dirichlet(np.ones(10), n)
+    res = fit(img, hdr, y)
+    th, free = res["other_threshold"], res["unconstrained_threshold"]
+    good = free["header"] < THRESHOLD_FLOORS["header"] and th["header"] == THRESHOLD_FLOORS["header"] and \
+        all(th[m] >= THRESHOLD_FLOORS[m] for m in th)
+    if not good:
+        print(f"FAIL: thresholds {th} (unconstrained {free}) must respect the floors {THRESHOLD_FLOORS}")
+    return good
 
 
 def self_test_files(img, hdr, ev, y):
@@ -282,8 +360,13 @@ def self_test_files(img, hdr, ev, y):
             params = json.load(f)
         with open(os.path.join(d, "out", "keyword_rules.json")) as f:
             rules = json.load(f)
+        cal = params.get("calibration", {})
         good = params["calibrated"] and rules["calibrated"] and "validation volumes" in params["provenance"] and \
-            all(LR_MIN <= r["lr"] <= LR_MAX for r in rules["rules"]) and "rules" in params
+            all(LR_MIN <= r["lr"] <= LR_MAX for r in rules["rules"]) and "rules" in params and \
+            cal.get("volumes") == len(y) and cal.get("studies") == 1 and cal.get("date") and \
+            cal.get("validation_truth", "").endswith("val.csv") and len(cal.get("validation_truth_sha256", "")) == 64 and \
+            all(params["other_threshold"][m] >= THRESHOLD_FLOORS[m] for m in THRESHOLD_FLOORS) and \
+            isinstance(params["provenance"], str) and rules.get("calibration", {}).get("volumes") == len(y)
         if not good:
             print("FAIL: calibrated files are incomplete")
         return good
