@@ -26,8 +26,9 @@ log() { echo "[$(elapsed) s] $*" | tee -a "$results/gen.log" >&2; }
 mkdir -p "$work/cache" "$results"
 if [ -f "$tools" ]; then tar -C "$work" -xJf "$tools" && tools=$work/mpmri-tools; fi
 # The tools' libraries only for the tools: torch must keep its own.
-synth() { LD_LIBRARY_PATH=$tools/lib "$tools/mpmri-synth" "$@"; }
-classify() { LD_LIBRARY_PATH=$tools/lib "$tools/mpmri-classify" "$@"; }
+dict=$tools/share/dicom.dic:$tools/share/private.dic
+synth() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-synth" "$@"; }
+classify() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-classify" "$@"; }
 grid=$here/train_grid.json
 log "$(nproc) cores; $($PY -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))' 2>&1)"
 

@@ -28,6 +28,9 @@ LD_LIBRARY_PATH=$pkg/lib ldd "$pkg/mpmri-synth" "$pkg/mpmri-classify" | awk '$3 
 cp -L /usr/lib/x86_64-linux-gnu/blas/libblas.so.3 /usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3 "$pkg/lib/"
 [ -e "$pkg/lib/libgfortran.so.5" ] || cp -L /lib/x86_64-linux-gnu/libgfortran.so.5 "$pkg/lib/"
 strip --strip-unneeded "$pkg"/lib/*.so* 2>/dev/null || true
+# DCMTK finds its data dictionaries through DCMDICTPATH (train_gpu.sh sets it to these).
+mkdir -p "$pkg/share"
+cp /usr/share/libdcmtk17/dicom.dic /usr/share/libdcmtk17/private.dic "$pkg/share/"
 # Fails here, not on the far machine, if anything is still missing.
 LD_LIBRARY_PATH=$pkg/lib ldd "$pkg/mpmri-synth" "$pkg/mpmri-classify" | grep -q "not found" && {
   echo "unresolved libraries" >&2; exit 1; }
