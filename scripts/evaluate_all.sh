@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/mpmri-eval} n=${2:-40}
-bin=build/src/cli
+bin=${MPMRI_BUILD:-build}/src/cli
 model=${MPMRI_MODEL:-models/default.pt}
 mkdir -p "$work"
 

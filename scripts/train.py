@@ -174,7 +174,7 @@ def load_npz(model, path):
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cache", required=True, nargs="+", help="preprocess cache(s) of the training domain")
+    ap.add_argument("--cache", nargs="+", help="preprocess cache(s) of the training domain (required to train)")
     ap.add_argument("--external-cache", help="preprocess cache of an external domain, for metrics only")
     ap.add_argument("--test-cache", nargs="+",
                     help="caches of held-out in-domain studies (a generation seed training never used): the "
@@ -298,6 +298,10 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
+    if args.export_from:
+        return export_only(args)
+    if not args.cache:
+        raise SystemExit("--cache is required (unless --export-from)")
     os.makedirs(args.work, exist_ok=True)
     device = torch.device(args.device)
     torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed input shape: let cuDNN pick its kernels
@@ -323,15 +327,8 @@ def main():
     widths = tuple(int(w) for w in args.widths.split(","))
     blocks = tuple(int(b) for b in args.blocks.split(","))
     model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=grid_zyx).to(device)
-    if args.export_from:
-        load_npz(model, args.export_from)
-        prior = json.load(open(args.train_summary)) if args.train_summary else {}
-        best_f1, best_epoch, history = prior.get("val_macro_f1"), prior.get("best_epoch"), prior.get("history", [])
-        trained_on = prior.get("device", "unknown")
-        log(f"exporting {args.export_from} (trained on {trained_on}, best epoch {best_epoch})")
-    else:
-        best_f1, best_epoch, history = train(args, model, X, y, tr, va, counts, device)
-        trained_on = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{args.threads}"
+    best_f1, best_epoch, history = train(args, model, X, y, tr, va, counts, device)
+    trained_on = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{args.threads}"
     model.eval()
     train_seconds = sum(h["seconds"] for h in history)
 
@@ -339,46 +336,88 @@ def main():
     test_metrics, test_note = split_test, "1/10 by-study split of the training caches"
     if args.test_cache:
         Xt, yt, rows_t, card_t = load_caches(args.test_cache)
-        if card_t["grid"] != cache_card["grid"] or card_t["norm"] != cache_card["norm"]:
-            raise SystemExit("test cache was built with another grid or normalisation")
+        check_same_grid(card_t, cache_card, "test cache")
         overlap = {r["study_uid"] for r in rows_t} & set(studies)
         if overlap:
             raise SystemExit(f"--test-cache shares {len(overlap)} studies with the training caches")
         test_metrics = evaluate(model, Xt, np.arange(len(yt)), yt, rows_t, device, "held-out in-domain")
         test_note = "all studies of " + ", ".join(os.path.abspath(c) for c in args.test_cache)
-    ext_metrics = None
-    if args.external_cache:
-        Xe, ye, rows_e, card_e = load_cache(args.external_cache)
-        if card_e["grid"] != cache_card["grid"] or card_e["norm"] != cache_card["norm"]:
-            raise SystemExit("external cache was built with another grid or normalisation")
-        ext_metrics = evaluate(model, Xe, np.arange(len(ye)), ye, rows_e, device, "external")
+    ext_metrics = external_metrics(args, model, cache_card, device)
 
-    summary = {"train_studies": len(train_studies), "train_volumes": int(len(tr)), "best_epoch": best_epoch,
+    summary = {"train_studies": len(train_studies), "train_volumes": int(len(tr)), "val_volumes": int(len(va)),
+               "test_volumes": int(len(te)), "volumes": len(rows), "studies": len(studies),
+               "train_class_counts": dict(zip(CLASSES, counts.tolist())), "best_epoch": best_epoch,
                "val_macro_f1": best_f1, "test": split_test, "held_out_test": test_metrics, "external": ext_metrics,
                "history": history, "train_seconds": train_seconds, "device": trained_on,
                "torch_version": torch.__version__, "train_fraction": args.train_fraction,
-               "widths": list(widths), "blocks": list(blocks)}
+               "widths": list(widths), "blocks": list(blocks), "data_note": args.data_note}
     with open(os.path.join(args.work, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if args.no_export:
         return
-    export(args, model.cpu(), X, te, rows, studies, train_studies, tr, va, counts, cache_card, grid_zyx, widths,
-           blocks, test_metrics, test_note, ext_metrics, history, best_epoch, train_seconds, trained_on)
+    check = batch_tensor(X, te[:4], device).cpu() if len(te) else torch.rand(2, 1, *grid_zyx)
+    export(args, model.cpu(), check, cache_card, widths, blocks, summary,
+           {"image_only": True, "test_in_domain": test_metrics, "test_in_domain_data": test_note,
+            "external": ext_metrics, "external_cache": args.external_cache})
 
 
-def export(args, model, X, te, rows, studies, train_studies, tr, va, counts, cache_card, grid_zyx, widths, blocks,
-           test_metrics, test_note, ext_metrics, history, best_epoch, train_seconds, trained_on):
+def check_same_grid(card, reference, what):
+    if card["grid"] != reference["grid"] or card["norm"] != reference["norm"]:
+        raise SystemExit(f"{what} was built with another grid or normalisation")
+
+
+def external_metrics(args, model, cache_card, device):
+    if not args.external_cache:
+        return None
+    Xe, ye, rows_e, card_e = load_cache(args.external_cache)
+    check_same_grid(card_e, cache_card, "external cache")
+    return evaluate(model, Xe, np.arange(len(ye)), ye, rows_e, device, "external")
+
+
+def export_only(args):
+    """--export-from: weights trained elsewhere (a GPU machine with a newer torch). Its training caches are not
+    here, so the card's training facts come from that run's summary.json, and the in-domain test metrics from
+    --test-cache: studies of a generation seed the run never used."""
+    if not args.test_cache:
+        raise SystemExit("--export-from needs --test-cache (held-out in-domain studies) for the card's metrics")
+    prior = json.load(open(args.train_summary)) if args.train_summary else {}
+    Xt, yt, rows_t, cache_card = load_caches(args.test_cache)
+    grid_zyx = Xt.shape[1:]
+    widths = tuple(prior.get("widths") or (int(w) for w in args.widths.split(",")))
+    blocks = tuple(prior.get("blocks") or (int(b) for b in args.blocks.split(",")))
+    model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=grid_zyx)
+    load_npz(model, args.export_from)
+    model.eval()
+    log(f"exporting {args.export_from} (trained on {prior.get('device', 'unknown')}, "
+        f"best epoch {prior.get('best_epoch')})")
+    device = torch.device("cpu")
+    test_metrics = evaluate(model, Xt, np.arange(len(yt)), yt, rows_t, device, "held-out in-domain")
+    ext_metrics = external_metrics(args, model, cache_card, device)
+    summary = dict(prior)
+    summary.setdefault("data_note", args.data_note)
+    if args.data_note:
+        summary["data_note"] = args.data_note
+    check = batch_tensor(Xt, np.arange(min(4, len(yt))), device)
+    export(args, model, check, cache_card, widths, blocks, summary,
+           {"image_only": True, "test_in_domain": test_metrics,
+            "test_in_domain_data": "all studies of " + ", ".join(os.path.abspath(c) for c in args.test_cache),
+            "external": ext_metrics, "external_cache": args.external_cache,
+            "split_test_on_training_machine": prior.get("test")})
+
+
+def export(args, model, check, cache_card, widths, blocks, summary, metrics):
     os.makedirs(args.models_dir, exist_ok=True)
+    grid_zyx = tuple(check.shape[2:])
     pt_path = os.path.join(args.models_dir, args.name + ".pt")
     traced = export_torchscript(model, grid_zyx, pt_path)
     # The exported file must reproduce the eager model before its card is written.
-    check = batch_tensor(X, te[:4], "cpu").cpu() if len(te) else torch.rand(2, 1, *grid_zyx)
     with torch.no_grad():
         diff = (torch.jit.load(pt_path)(check) - model(check)).abs().max().item()
     if diff > 1e-4:
         raise SystemExit(f"exported TorchScript differs from the eager model by {diff}")
     del traced
     sha = hashlib.sha256(open(pt_path, "rb").read()).hexdigest()
+    history = summary.get("history", [])
     card = {
         "name": args.name,
         "classes": CLASSES,
@@ -391,21 +430,24 @@ def export(args, model, X, te, rows, studies, train_studies, tr, va, counts, cac
                          "blocks": list(blocks), "parameters": sum(p.numel() for p in model.parameters())},
         "flops_per_volume": count_flops(model, grid_zyx),
         "training": {
-            "data": args.data_note, "cache": [os.path.abspath(c) for c in args.cache],
-            "volumes": len(rows), "studies": len(studies), "train_studies": len(train_studies),
-            "train_volumes": int(len(tr)), "val_volumes": int(len(va)), "test_volumes": int(len(te)),
-            "train_class_counts": dict(zip(CLASSES, counts.tolist())),
+            "data": summary.get("data_note"),
+            "studies": summary.get("studies"), "volumes": summary.get("volumes"),
+            "train_studies": summary.get("train_studies"), "train_volumes": summary.get("train_volumes"),
+            "val_volumes": summary.get("val_volumes"), "test_volumes": summary.get("test_volumes"),
+            "train_fraction": summary.get("train_fraction"),
+            "train_class_counts": summary.get("train_class_counts"),
             "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
-            "seed": args.seed, "epochs_run": len(history), "best_epoch": best_epoch, "init": args.init,
-            "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up + cosine, batch {args.batch}, "
-                         f"label smoothing 0.05, class sampling weight count^-{args.balance_power}",
+            "seed": args.seed, "epochs_run": len(history), "best_epoch": summary.get("best_epoch"),
+            "val_macro_f1": summary.get("val_macro_f1"), "init": args.init,
+            "optimizer": f"AdamW, warm-up + cosine (over epochs, or over the wall-clock budget), label smoothing "
+                         f"0.05, class sampling weight count^-{args.balance_power}; see history for the run",
             "augmentation": "x flip, rotation +-12 deg, scale +-12%, shift +-5%, resolution blur (p .3), "
                             "gamma 0.67-1.5, quadratic bias field, Gaussian noise <= 0.06",
-            "train_seconds": round(train_seconds), "trained_on": trained_on,
-            "exported_from": args.export_from, "history": history,
+            "train_seconds": round(sum(h["seconds"] for h in history)), "trained_on": summary.get("device"),
+            "trained_with_torch": summary.get("torch_version"), "exported_from": args.export_from,
+            "history": history,
         },
-        "metrics": {"image_only": True, "test_in_domain": test_metrics, "test_in_domain_data": test_note,
-                    "external": ext_metrics, "external_cache": args.external_cache},
+        "metrics": metrics,
         "torch_version": torch.__version__,
         "sha256": sha,
     }
