@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "mpmri/dicom.hpp"
@@ -89,13 +91,21 @@ Outcome run_classify(const ClassifyOptions& options) {
   const int threads = options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, threads));
 
-  std::unique_ptr<ImageClassifier> classifier;
+  // Loading and optimising the TorchScript model takes 0.5-1 s: it runs while the first study is scanned and
+  // decoded, since the card alone says how to prepare inputs. A model that fails to load still stops the run:
+  // the first inference rethrows it, and so does the check after the pipeline when no study was found.
+  std::optional<ModelCard> card_storage;
+  std::shared_future<std::shared_ptr<ImageClassifier>> classifier_future;
   if (options.mode != Mode::Header) {
     std::string model = options.model_path.empty() ? default_model_path() : options.model_path;
-    classifier = load_classifier(model, options.device, threads);
-    spdlog::info("model {} ({})", classifier->card().name, model);
+    if (!std::filesystem::is_regular_file(model)) throw Error(ErrorKind::Model, "model file not found: " + model);
+    card_storage = read_model_card_for(model);
+    classifier_future = std::async(std::launch::async, [model, device = options.device, threads] {
+                          return std::shared_ptr<ImageClassifier>(load_classifier(model, device, threads));
+                        }).share();
+    spdlog::info("model {} ({})", card_storage->name, model);
   }
-  const ModelCard* card = classifier ? &classifier->card() : nullptr;
+  const ModelCard* card = card_storage ? &*card_storage : nullptr;
   DecisionEngine decisions(options.decision);
 
   RunProvenance provenance;
@@ -145,9 +155,10 @@ Outcome run_classify(const ClassifyOptions& options) {
           tbb::make_filter<std::shared_ptr<StudyWork>, void>(
               tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StudyWork> work) {
                 StudyResult& study = work->result;
-                if (classifier) {
+                if (classifier_future.valid()) {
+                  ImageClassifier& classifier = *classifier_future.get();  // a load failure ends the run here
                   try {
-                    infer(*work, *classifier);
+                    infer(*work, classifier);
                   } catch (const Error& e) {
                     for (auto& v : study.volumes)
                       if (v.status == VolumeStatus::Ok) {
@@ -168,6 +179,7 @@ Outcome run_classify(const ClassifyOptions& options) {
               }));
 
   progress.finish();
+  if (classifier_future.valid()) classifier_future.get();  // no study reached inference: still report a bad model
   // Series that failed before they had a single volume, in studies that had none either.
   StudyResult orphans;
   orphans.study_uid = "";

@@ -38,6 +38,8 @@ printf 'not a model' >"$work/bad.pt"; cp "$src/tests/data/tiny_model.json" "$wor
 check "corrupt model is fatal (1)" expect_rc 1 "$classify" "$work/study" -o "$work/o3" --model "$work/bad.pt" --no-progress
 mkdir -p "$work/empty"
 check "nothing usable (4)" expect_rc 4 "$classify" "$work/empty" -o "$work/o4" --model "$model" --no-progress
+# The model loads while the first study is decoded: with no study at all its failure must still be fatal.
+check "corrupt model is fatal with no studies (1)" expect_rc 1 "$classify" "$work/empty" -o "$work/o4b" --model "$work/bad.pt" --no-progress
 check "usage error (2)" expect_rc 2 "$classify" classify --no-such-option "$work/study"
 cp -r "$work/study" "$work/mixed"
 head -c 300 /dev/urandom >"$work/mixed/corrupt.dcm"
