@@ -1,6 +1,8 @@
 #!/bin/bash
-# Reproduces the shipped model from nothing: synthetic train + external studies -> preprocess cache (the same
-# C++ preprocessing as inference) -> train.py -> models/$NAME.pt + models/$NAME.json (metrics in the card).
+# The CPU recipe, in one command: synthetic train + external studies -> preprocess cache (the same C++
+# preprocessing as inference) -> train.py -> models/$NAME.pt + models/$NAME.json (metrics in the card).
+# The shipped model was made by the GPU recipe instead (scripts/train_gpu.sh, then train.py --export-from;
+# docs/model.md says how); this one made the first model and suits a machine with only CPUs.
 # Every step is resumable: rerun the same command after an interruption and finished work is skipped.
 #
 #   scripts/train.sh [BUILD_DIR]      (default build/; needs mpmri-classify and mpmri-synth built with LibTorch)
