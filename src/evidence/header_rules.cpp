@@ -240,9 +240,13 @@ class Rules {
     } else if (diffusion_type || (f_.epi && !gre_epi && (has(scan_, "SE") || f_.echo_time_ms)) ||
                contains_ci(h_.sequence_name, "ep_b") || contains_ci(h_.sequence_name, "diff") ||
                (!h_.diffusion_directionality.empty() && upper(h_.diffusion_directionality) != "NONE")) {
+      // Without a b-value the header cannot tell a high-b image from a b0/low-b one (Other) or from the ADC map
+      // (de-identification and some vendors drop the b-value tags): it speaks for all three alike and
+      // against the rest; the pixels and the ADC link decide between them.
       f_.diffusion = true;
-      e_.support({Label::DWI_HighB, Label::ADC}, lr("diffusion_family"),
-                 "diffusion family (" + (diffusion_type ? "ImageType " + joined(it_) : "spin-echo EPI" + te_text()) + ") without a b-value");
+      e_.support({Label::DWI_HighB, Label::ADC, Label::Other}, lr("diffusion_family"),
+                 "diffusion family (" + (diffusion_type ? "ImageType " + joined(it_) : "spin-echo EPI" + te_text()) +
+                     ") without a b-value: high b, low b or ADC");
     } else if (gre_epi) {
       e_.support(Label::Other, lr("epi_not_diffusion"),
                  "gradient-echo EPI" + te_text() + " without diffusion weighting (fMRI/perfusion): not a target");
@@ -367,12 +371,17 @@ class Rules {
                      (h_.field_strength_t ? fmt(*h_.field_strength_t > 100 ? *h_.field_strength_t / 1e4 : *h_.field_strength_t, 2) + " T"
                                           : fmt(*h_.imaging_frequency_mhz) + " MHz");
     std::string cyc = " (" + fmt(c, 2) + " fat-water cycles" + derived_note + ")";
+    // A derived image at this TE may be the Dixon in/opposed-phase image or its water or fat map (Other): when
+    // nothing else names it (GE and de-identified Dixon keep W/F only in descriptions or private tags), the TE
+    // speaks for both alike.
     if (std::abs(frac - 0.5) <= cs.margin_cycles) {
       f_.chemical_shift = ChemicalShift::Opposed;
-      e_.support(Label::T1WI_Opp, strength, at + ": opposed-phase" + cyc);
+      if (weak) e_.support({Label::T1WI_Opp, Label::Other}, strength, at + ": opposed-phase" + cyc);
+      else e_.support(Label::T1WI_Opp, strength, at + ": opposed-phase" + cyc);
     } else if (c >= 1 - cs.margin_cycles && (frac <= cs.margin_cycles || frac >= 1 - cs.margin_cycles)) {
       f_.chemical_shift = ChemicalShift::In;
-      e_.support(Label::T1WI_In, strength, at + ": in-phase" + cyc);
+      if (weak) e_.support({Label::T1WI_In, Label::Other}, strength, at + ": in-phase" + cyc);
+      else e_.support(Label::T1WI_In, strength, at + ": in-phase" + cyc);
     } else {
       f_.chemical_shift = ChemicalShift::Ambiguous;
       e_.note(at + ": neither in- nor opposed-phase" + cyc);

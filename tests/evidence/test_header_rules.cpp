@@ -351,3 +351,43 @@ TEST(HeaderRules, EnhancedObjectWithoutScanningSequenceFallsBackOnImageType) {
   EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "no ScanningSequence: GR from ImageType M_FFE")) << vs[0].evidence;
 }
+
+// Without a b-value a spin-echo EPI image may be high-b, low-b or the ADC map: the header speaks for the three
+// alike, so a confident image model keeps a b0 volume Other instead of being outvoted.
+TEST(HeaderRules, DiffusionWithoutBValueDoesNotPreferHighB) {
+  auto b0 = test::dwi("dwi", 0, 0);
+  b0.info.header.b_value.reset();
+  b0.info.key.b_value.reset();
+  std::vector<VolumeResult> vs = {b0};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  const auto& l = vs[0].header.likelihood;
+  EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::DWI_HighB)]) << vs[0].evidence;
+  EXPECT_DOUBLE_EQ(l[index_of(Label::ADC)], l[index_of(Label::DWI_HighB)]) << vs[0].evidence;
+  EXPECT_GT(l[index_of(Label::DWI_HighB)], l[index_of(Label::T2WI_Fs)]) << "still diffusion, not T2";
+  vs[0].image_probs = test::probs(Label::Other, 0.9);
+  engine.decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+  vs[0].image_probs = test::probs(Label::DWI_HighB, 0.9);
+  engine.decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::DWI_HighB) << vs[0].evidence;
+}
+
+// A derived T1 GRE at an in-phase TE may be the Dixon in-phase image or its water/fat map: the TE alone does not
+// outvote an image model that sees a water map.
+TEST(HeaderRules, DerivedImageAtInPhaseTeMayBeAWaterOrFatMap) {
+  auto v = gre2d(2.3, 3.0);
+  v.info.header.image_type = {"DERIVED", "PRIMARY"};
+  std::vector<VolumeResult> vs = {v};
+  DecisionEngine engine;
+  engine.decide_study(vs, Mode::Header);
+  const auto& l = vs[0].header.likelihood;
+  EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::T1WI_In)]) << vs[0].evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "in-phase")) << vs[0].evidence;
+  vs[0].image_probs = test::probs(Label::Other, 0.9);
+  engine.decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+  vs[0].image_probs = test::probs(Label::T1WI_In, 0.9);
+  engine.decide_study(vs, Mode::Fusion);
+  EXPECT_EQ(vs[0].label, Label::T1WI_In) << vs[0].evidence;
+}
