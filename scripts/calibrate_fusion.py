@@ -353,8 +353,8 @@ def self_test_files(img, hdr, ev, y):
         here = os.path.dirname(os.path.abspath(__file__))
         ns = argparse.Namespace(image=os.path.join(d, "image.csv"), header=os.path.join(d, "header.csv"),
                                 truth=os.path.join(d, "val.csv"), out_dir=os.path.join(d, "out"),
-                                params=os.path.join(here, "..", "data", "fusion_params.json"),
-                                rules=os.path.join(here, "..", "data", "keyword_rules.json"))
+                                params=os.path.join(here, "..", "data", "fusion_params.priors.json"),
+                                rules=os.path.join(here, "..", "data", "keyword_rules.priors.json"))
         run(ns)
         with open(os.path.join(d, "out", "fusion_params.json")) as f:
             params = json.load(f)
@@ -378,8 +378,8 @@ def main():
     ap.add_argument("--header", help="volumes.csv of classify --mode header on the same set")
     ap.add_argument("--truth", help="validation truth CSV")
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--params", default=os.path.join(here, "..", "data", "fusion_params.json"))
-    ap.add_argument("--rules", default=os.path.join(here, "..", "data", "keyword_rules.json"))
+    ap.add_argument("--params", default=os.path.join(here, "..", "data", "fusion_params.priors.json"))
+    ap.add_argument("--rules", default=os.path.join(here, "..", "data", "keyword_rules.priors.json"))
     ap.add_argument("--out-dir", default="calibrated")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()

@@ -32,7 +32,7 @@ std::string write_temp(const std::string& name, const std::string& text) {
 TEST(Fusion, DeidentifiedVolumeFallsBackToImageProbabilities) {
   std::vector<VolumeResult> vs = {deidentified("a")};
   vs[0].image_probs = test::probs(Label::DCE_Portal, 0.91);
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Label::DCE_Portal);
   EXPECT_NEAR(vs[0].confidence, 0.91, 1e-9);
   EXPECT_NE(vs[0].evidence.find("image model: DCE_Portal 0.91"), std::string::npos) << vs[0].evidence;
@@ -41,7 +41,7 @@ TEST(Fusion, DeidentifiedVolumeFallsBackToImageProbabilities) {
 TEST(Fusion, HeaderModeWithNothingToSayIsOther) {
   std::vector<VolumeResult> vs = {deidentified("a")};
   vs[0].image_probs = test::probs(Label::DCE_Portal, 0.91);  // ignored in header mode
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::Other);
   EXPECT_NE(vs[0].evidence.find("no header rule speaks"), std::string::npos) << vs[0].evidence;
   EXPECT_EQ(vs[0].evidence.find("image model"), std::string::npos) << vs[0].evidence;
@@ -50,23 +50,23 @@ TEST(Fusion, HeaderModeWithNothingToSayIsOther) {
 TEST(Fusion, ImageModeIsArgmaxOfImageProbabilities) {
   std::vector<VolumeResult> vs = {test::dwi("d", 800)};
   vs[0].image_probs = test::probs(Label::ADC, 0.6);
-  DecisionEngine().decide_study(vs, Mode::Image);
+  test::prior_engine().decide_study(vs, Mode::Image);
   EXPECT_EQ(vs[0].label, Label::ADC) << "image mode must ignore the header";
   EXPECT_TRUE(vs[0].header.notes.empty());
   vs[0].image_probs.reset();
-  DecisionEngine().decide_study(vs, Mode::Image);
+  test::prior_engine().decide_study(vs, Mode::Image);
   EXPECT_EQ(vs[0].label, Label::Other);
 }
 
 TEST(Fusion, FlatPosteriorFallsBelowTheOtherThreshold) {
   std::vector<VolumeResult> vs = {deidentified("a")};
   vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.3);
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Label::Other);
   EXPECT_NE(vs[0].evidence.find("best T2WI_Fs 0.3 < threshold 0.35 (uncalibrated)"), std::string::npos) << vs[0].evidence;
   // Just above the threshold the image label stands.
   vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.36);
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Label::T2WI_Fs);
 }
 
@@ -74,13 +74,13 @@ TEST(Fusion, DecisiveHeaderOverridesImageAndHeaderCorrectsAWrongImage) {
   std::vector<VolumeResult> vs = {test::dwi("d", 0, 0), test::dwi("d", 1000, 1)};
   vs[0].image_probs = test::probs(Label::DWI_HighB, 0.8);  // b0 looks like DWI to pixels
   vs[1].image_probs = test::probs(Label::T2WI_Fs, 0.7);    // a high-b image misread as T2
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
   EXPECT_EQ(vs[1].label, Label::DWI_HighB) << vs[1].evidence;
 }
 
 TEST(Fusion, PosteriorIsProductOfImageAndHeaderLikelihood) {
-  evidence::FusionParams p = evidence::load_fusion_params("");
+  evidence::FusionParams p = evidence::load_fusion_params(test::prior_fusion_params());
   HeaderEvidence h;
   h.likelihood[index_of(Label::ADC)] = 4;
   LabelProbs img{};
@@ -124,7 +124,7 @@ TEST(Config, FilesOverrideBuiltIns) {
 
 TEST(SeriesLabel, DwiSeriesIsHighBAndListsItsVolumeLabels) {
   std::vector<VolumeResult> vs = {test::dwi("dwi", 0, 0), test::dwi("dwi", 50, 1), test::dwi("dwi", 800, 2)};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   auto s = engine.summarize_series(vs);
   ASSERT_EQ(s.size(), 1u);
@@ -146,7 +146,7 @@ TEST(SeriesLabel, DualEchoSeriesTakesItsFirstTargetInAcquisitionOrder) {
     return v;
   };
   std::vector<VolumeResult> vs = {make(4.6, 0, 100), make(2.3, 1, 100)};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   auto s = engine.summarize_series(vs);
   ASSERT_EQ(s.size(), 1u);
@@ -160,7 +160,7 @@ TEST(SeriesLabel, FailedVolumesKeepTheirReasons) {
   vs[0].reason = "missing slices";
   vs[2].status = VolumeStatus::Failed;
   vs[2].reason = "cannot decode JPEG 2000";
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_TRUE(vs[0].evidence.empty()) << "failed volumes are left as they are";
   auto s = engine.summarize_series(vs);
@@ -180,7 +180,7 @@ TEST(Fusion, BrokenImageProbabilitiesAreIgnoredNotTrusted) {
   vs[1].image_probs = LabelProbs{};  // all zero
   vs[2].image_probs = test::probs(Label::ADC, 0.9);
   (*vs[2].image_probs)[0] = -0.5;
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Label::Other);
   EXPECT_EQ(vs[1].label, Label::DWI_HighB) << "the header still decides";
   EXPECT_EQ(vs[2].label, Label::Other) << vs[2].evidence;

@@ -11,7 +11,7 @@ using mpmri::test::volume;
 namespace {
 
 Label header_label(std::vector<VolumeResult>& vs, size_t i = 0) {
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   return vs[i].label;
 }
@@ -32,7 +32,7 @@ VolumeResult gre2d(double te, double field_t) {
 
 TEST(HeaderRules, MultiBDwiHighestBIsDwiHighBLowerBIsOther) {
   std::vector<VolumeResult> vs = {test::dwi("dwi", 0, 0), test::dwi("dwi", 50, 1), test::dwi("dwi", 800, 2)};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::Other);
   EXPECT_EQ(vs[1].label, Label::Other);
@@ -64,7 +64,7 @@ TEST(HeaderRules, AdcImageTypeDecidesAdcAndOtherMapsAreOther) {
   auto philips = volume("padc");
   philips.info.header.image_type = {"ORIGINAL", "PRIMARY", "ADC_SE", "ADC", "SE"};
   std::vector<VolumeResult> vs = {adc, eadc, fa, philips};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::ADC);
   EXPECT_TRUE(vs[0].header.decisive);
@@ -94,7 +94,7 @@ TEST(HeaderRules, GradientEchoEpiWithoutDiffusionIsOther) {
 TEST(HeaderRules, ChemicalShiftPhaseAtOnePointFiveAndThreeTesla) {
   std::vector<VolumeResult> vs = {gre2d(2.3, 1.5), gre2d(4.6, 1.5), gre2d(1.15, 3.0), gre2d(2.3, 3.0), gre2d(3.4, 1.5)};
   for (size_t i = 0; i < vs.size(); ++i) vs[i].info.header.series_uid = "s" + std::to_string(i);
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T1WI_Opp);
   EXPECT_TRUE(has_text(vs[0].evidence, "TE 2.3 ms at 1.5 T: opposed-phase")) << vs[0].evidence;
@@ -120,7 +120,7 @@ TEST(HeaderRules, FatSuppressedGreIsNotInOpposedPhase) {
   auto v = gre2d(2.3, 1.5);
   v.info.header.scan_options = "FS";
   std::vector<VolumeResult> vs = {v};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_NE(vs[0].label, Label::T1WI_Opp);
 }
@@ -135,7 +135,7 @@ TEST(HeaderRules, DixonImageTypes) {
   auto fat = volume("f");
   fat.info.header.image_type = {"DERIVED", "PRIMARY", "DIXON", "FAT"};
   std::vector<VolumeResult> vs = {ip, op, w, fat};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T1WI_In);
   EXPECT_EQ(vs[1].label, Label::T1WI_Opp);
@@ -162,7 +162,7 @@ TEST(HeaderRules, T2FatSuppressionVariants) {
   words.info.header.series_description = "T2W_SPAIR";
   auto plain = t2("plain");
   std::vector<VolumeResult> vs = {fs, ge, stir, words, plain};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T2WI_Fs) << vs[0].evidence;
   EXPECT_EQ(vs[1].label, Label::T2WI_Fs) << vs[1].evidence;
@@ -194,7 +194,7 @@ TEST(HeaderRules, NotTargetsAreOtherEvenAgainstAConfidentImageModel) {
   rgb.info.header.photometric = "RGB";
   std::vector<VolumeResult> vs = {loc, mpr, sc, rgb};
   for (auto& v : vs) v.image_probs = test::probs(Label::T2WI_Fs, 0.95);
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Fusion);
   for (auto& v : vs) EXPECT_EQ(v.label, Label::Other) << v.info.header.series_uid << ": " << v.evidence;
 }
@@ -225,7 +225,7 @@ TEST(HeaderRules, TriPlaneSurveyIsOtherEvenWhereTeLooksInPhase) {
     v.info.slices.resize(9);
     vs.push_back(v);
   }
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   for (const auto& v : vs) EXPECT_EQ(v.label, Label::Other) << v.info.plane << ": " << v.evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "series mixes orientations")) << vs[0].evidence;
@@ -235,7 +235,7 @@ TEST(HeaderRules, KeywordsAloneNeverDecideButTipTheBalance) {
   auto v = volume("kw");
   v.info.header.series_description = "dADC";
   std::vector<VolumeResult> vs = {v};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::Other) << "a description alone must stay below the header-mode threshold";
   EXPECT_TRUE(has_text(vs[0].evidence, "[rule adc]")) << vs[0].evidence;
@@ -270,7 +270,7 @@ TEST(HeaderRules, DwiSplitIntoOneSeriesPerBValueStillKnowsItsHighestB) {
     v.info.key.b_value.reset();  // one volume per series: the header carries the b-value
     vs.push_back(v);
   }
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[2].label, Label::Other) << vs[2].evidence;
   EXPECT_EQ(vs[3].label, Label::DWI_HighB) << vs[3].evidence;
@@ -284,7 +284,7 @@ TEST(HeaderRules, DerivedAdcWithoutAdcImageTypeIsFoundByItsDwi) {
   adc.info.header.sequence_name = "SE_EPI";
   adc.info.header.echo_time_ms = 75;
   std::vector<VolumeResult> vs = {test::dwi("dwi", 50, 0), test::dwi("dwi", 800, 1), adc};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[2].label, Label::ADC) << vs[2].evidence;
   EXPECT_TRUE(has_text(vs[2].evidence, "same geometry as the DWI")) << vs[2].evidence;
@@ -316,7 +316,7 @@ TEST(HeaderRules, DerivedGreImagesAreNeitherPhasesNorInOpposed) {
   water.info.header.field_strength_t = 3.0;
   water.info.header.series_description = "WFS_W";
   std::vector<VolumeResult> vs = {sub, water};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "not an acquired phase")) << vs[0].evidence;
@@ -345,7 +345,7 @@ TEST(HeaderRules, EnhancedObjectWithoutScanningSequenceFallsBackOnImageType) {
     v.info.header.enhanced = true;
     vs.push_back(v);
   }
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T1WI_Opp) << vs[0].evidence;
   EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
@@ -359,7 +359,7 @@ TEST(HeaderRules, DiffusionWithoutBValueDoesNotPreferHighB) {
   b0.info.header.b_value.reset();
   b0.info.key.b_value.reset();
   std::vector<VolumeResult> vs = {b0};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   const auto& l = vs[0].header.likelihood;
   EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::DWI_HighB)]) << vs[0].evidence;
@@ -379,7 +379,7 @@ TEST(HeaderRules, DerivedImageAtInPhaseTeMayBeAWaterOrFatMap) {
   auto v = gre2d(2.3, 3.0);
   v.info.header.image_type = {"DERIVED", "PRIMARY"};
   std::vector<VolumeResult> vs = {v};
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   const auto& l = vs[0].header.likelihood;
   EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::T1WI_In)]) << vs[0].evidence;

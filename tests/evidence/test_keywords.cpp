@@ -69,5 +69,9 @@ TEST(Keywords, BuiltInFusionParamsNameEveryRuleTheCodeUses) {
                         "localizer_geometry", "multi_orientation", "derived_reformat", "derived_secondary", "non_axial", "thick_slab",
                         "ir_prepared_gre", "non_liver_body_part", "pair_opposite", "pair_shorter_te", "derived_from_dwi"})
     EXPECT_NO_THROW(p.lr(n)) << n;
-  EXPECT_FALSE(p.calibrated) << "no trained model yet: the shipped parameters must say they are priors";
+  EXPECT_TRUE(p.calibrated) << "the shipped parameters are fitted on validation predictions";
+  EXPECT_NE(p.provenance.find("validation"), std::string::npos) << p.provenance;
+  auto priors = load_fusion_params(std::string(MPMRI_SOURCE_DIR) + "/data/fusion_params.priors.json");
+  EXPECT_FALSE(priors.calibrated) << "the priors must say they are priors";
+  for (const auto& [name, lr] : priors.rules) EXPECT_NO_THROW(p.lr(name)) << name << " missing from the shipped file";
 }

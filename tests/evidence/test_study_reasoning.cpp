@@ -38,34 +38,34 @@ const Label Pre = Label::DCE_Pre, Art = Label::DCE_Arterial, Pv = Label::DCE_Por
 
 TEST(DceOrdering, FourPhasesByOrderAlone) {
   auto vs = dce_run({0, 60, 100, 250}, false);
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del}));
   EXPECT_NE(vs[1].evidence.find("DCE 2 of 4 in time order (+60 s"), std::string::npos) << vs[1].evidence;
 }
 
 TEST(DceOrdering, ShuffledInputIsOrderedByAcquisitionTime) {
   auto vs = dce_run({250, 0, 100, 60}, false);
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Del, Pre, Pv, Art}));
 }
 
 TEST(DceOrdering, MissingArterialWithKnownInjectionTime) {
   // pre at -20 s, then 70 s and 200 s after injection: portal and delayed, no arterial.
   auto vs = dce_run({0, 90, 220}, true);
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Pv, Del}));
   EXPECT_NE(vs[1].evidence.find("70 s after injection"), std::string::npos) << vs[1].evidence;
 }
 
 TEST(DceOrdering, RepeatedArterialWithKnownInjectionTime) {
   auto vs = dce_run({0, 40, 60, 100, 260}, true);  // 20 s and 40 s after injection: early and late arterial
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Art, Pv, Del}));
 }
 
 TEST(DceOrdering, HepatobiliaryPhaseIsOther) {
   auto vs = dce_run({0, 50, 90, 220, 1220}, true);
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del, Label::Other}));
   EXPECT_NE(vs[4].evidence.find("hepatobiliary"), std::string::npos) << vs[4].evidence;
 }
@@ -77,7 +77,7 @@ TEST(DceOrdering, ImageCannotSendAPhaseBackInTime) {
   vs[1].image_probs = test::probs(Pv, 0.9);
   vs[2].image_probs = test::probs(Art, 0.6);
   vs[3].image_probs = test::probs(Del, 0.9);
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[0].label, Pre);
   EXPECT_EQ(vs[1].label, Pv);
   EXPECT_TRUE(vs[2].label == Pv || vs[2].label == Del) << to_string(vs[2].label) << ": " << vs[2].evidence;
@@ -94,14 +94,14 @@ TEST(DceOrdering, MistimedImageAgreesWithTimingWins) {
   unsure[index_of(Art)] = 0.34;
   for (auto& v : vs) v.image_probs = test::probs(Label::DCE_Pre, 0.25);
   vs[1].image_probs = unsure;
-  DecisionEngine().decide_study(vs, Mode::Fusion);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
   EXPECT_EQ(vs[1].label, Art) << vs[1].evidence;
 }
 
 TEST(DceOrdering, ContrastAgentRulesOutPreContrast) {
   auto vs = dce_run({0, 60, 120}, false);
   for (auto& v : vs) v.info.header.contrast_agent = "Gadovist";
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Art, Pv, Del}));
 }
 
@@ -114,7 +114,7 @@ TEST(DceOrdering, TemporalIndexOrdersOneSeriesWithoutTimes) {
     v.info.volume_index = t - 1;
     vs.push_back(v);
   }
-  DecisionEngine engine;
+  DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pv, Pre, Del, Art}));
   // One series holding all phases: the series label is its first target volume in time order.
@@ -144,7 +144,7 @@ TEST(InOpposedPairing, AmbiguousEchoTakesThePartnersOppositePhase) {
   };
   // 1.5 T: 2.3 ms is clearly opposed; 4.0 ms is 0.87 cycles, outside the margin.
   std::vector<VolumeResult> vs = {make("a", 2.3), make("b", 4.0)};
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T1WI_Opp);
   EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
   EXPECT_NE(vs[1].evidence.find("paired with TE 2.3 ms"), std::string::npos) << vs[1].evidence;
@@ -152,7 +152,7 @@ TEST(InOpposedPairing, AmbiguousEchoTakesThePartnersOppositePhase) {
   // No field strength at all: the shorter echo is opposed-phase.
   vs = {make("a", 2.0), make("b", 4.0)};
   for (auto& v : vs) v.info.header.field_strength_t.reset();
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[0].label, Label::T1WI_Opp) << vs[0].evidence;
   EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
 }
@@ -163,7 +163,7 @@ TEST(AdcLink, AdcNamesItsDwi) {
   std::vector<VolumeResult> vs = {test::dwi("dwi", 0, 0), test::dwi("dwi", 800, 1), adc};
   for (auto& v : vs) v.info.matrix = {128, 128};
   vs[0].info.header.series_number = vs[1].info.header.series_number = 4;
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(vs[2].label, Label::ADC);
   EXPECT_NE(vs[2].evidence.find("ADC of the DWI in series 4 b=800"), std::string::npos) << vs[2].evidence;
   EXPECT_NE(vs[1].evidence.find("its ADC map is series 5"), std::string::npos) << vs[1].evidence;
@@ -171,7 +171,7 @@ TEST(AdcLink, AdcNamesItsDwi) {
 
 TEST(DceOrdering, LateVolumeWithoutInjectionTimeIsHepatobiliary) {
   auto vs = dce_run({0, 67, 129, 277, 1237}, false);
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del, Label::Other}));
   EXPECT_NE(vs[4].evidence.find("min after the first DCE volume"), std::string::npos) << vs[4].evidence;
 }
@@ -186,7 +186,7 @@ TEST(DceOrdering, OneDynamicSeriesSharesItsContrastAgentTagWithThePreContrastPha
     v.info.header.contrast_agent = "Dotarem";
     vs.push_back(v);
   }
-  DecisionEngine().decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   EXPECT_EQ(labels(vs), (std::vector<Label>{Pre, Art, Pv, Del}));
   EXPECT_EQ(vs[0].evidence.find("not pre-contrast"), std::string::npos) << vs[0].evidence;
 }

@@ -4,9 +4,17 @@
 #include <string>
 #include <vector>
 
+#include "mpmri/evidence.hpp"
 #include "mpmri/prediction.hpp"
 
 namespace mpmri::test {
+
+// The documented priors (data/*.priors.json). Rule mechanics are tested on these, so recalibrating the shipped
+// parameters (data/fusion_params.json, data/keyword_rules.json) cannot break them; the tests of the shipped
+// defaults (real data, built-in files) use DecisionEngine() itself.
+inline std::string prior_keyword_rules() { return std::string(MPMRI_SOURCE_DIR) + "/data/keyword_rules.priors.json"; }
+inline std::string prior_fusion_params() { return std::string(MPMRI_SOURCE_DIR) + "/data/fusion_params.priors.json"; }
+inline DecisionEngine prior_engine() { return DecisionEngine(DecisionConfig{prior_keyword_rules(), prior_fusion_params()}); }
 
 inline VolumeResult volume(const std::string& series_uid, int series_number = 1) {
   VolumeResult r;
