@@ -1,15 +1,18 @@
 // The only file that includes LibTorch: loads the TorchScript network, checks it against its card, runs it.
+// Built as a plugin (libmpmri_torch_classifier.so) that classifier_plugin.cpp opens on first use.
 #include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
 #include "mpmri/error.hpp"
 #include "mpmri/io.hpp"
 #include "mpmri/model.hpp"
+#include "plugin_abi.hpp"
 
 namespace mpmri {
 namespace {
@@ -66,9 +69,7 @@ class TorchClassifier final : public ImageClassifier {
   std::mutex mutex_;
 };
 
-}  // namespace
-
-std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device, int threads) {
+std::unique_ptr<ImageClassifier> load_torch_classifier(const std::string& pt_path, const std::string& device, int threads) {
   if (!std::filesystem::is_regular_file(pt_path))
     throw Error(ErrorKind::Model, "model file not found: " + pt_path);
   ModelCard card = read_model_card_for(pt_path);
@@ -121,4 +122,23 @@ std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, con
   return classifier;
 }
 
+}  // namespace
 }  // namespace mpmri
+
+extern "C" __attribute__((visibility("default"))) long mpmri_torch_plugin_abi() { return mpmri::model_plugin::abi_tag(); }
+
+extern "C" __attribute__((visibility("default"))) mpmri::ImageClassifier* mpmri_torch_load_classifier(
+    const char* pt_path, const char* device, int threads, int* error_kind, char* message, unsigned long message_size) {
+  auto fail = [&](mpmri::ErrorKind kind, const char* what) {
+    *error_kind = static_cast<int>(kind);
+    std::snprintf(message, message_size, "%s", what);
+    return nullptr;
+  };
+  try {
+    return mpmri::load_torch_classifier(pt_path, device, threads).release();
+  } catch (const mpmri::Error& e) {
+    return fail(e.kind(), e.what());
+  } catch (const std::exception& e) {
+    return fail(mpmri::ErrorKind::Model, e.what());
+  }
+}

@@ -28,6 +28,8 @@ check "thumbnails written" test -n "$(ls "$work/out/thumbnails" 2>/dev/null)"
 check "no partial files left" test -z "$(find "$work/out" -name '*.tmp*' -o -name '.*partial*')"
 check "results.json parses" /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['studies']" "$work/out/results.json"
 
+# LibTorch is a plugin: a wrong MPMRI_TORCH_PLUGIN is skipped and the one beside the program is used.
+check "plugin search falls back past a bad MPMRI_TORCH_PLUGIN" expect_rc 0 env MPMRI_TORCH_PLUGIN="$model" "$classify" "$work/study" -o "$work/out-plugin" --model "$model" --no-progress
 check "header mode needs no model" expect_rc 0 "$classify" classify "$work/study" -o "$work/out-header" --mode header --model /nonexistent.pt --no-progress
 check "--json writes JSON lines to stdout" bash -c "'$classify' '$work/study' -o '$work/out-json' --model '$model' --json --no-progress 2>/dev/null | /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'"
 check "evaluate runs" expect_rc 0 "$classify" evaluate --pred "$work/out-header" --truth "$work/study/labels.csv" --out "$work/eval"

@@ -1,0 +1,79 @@
+// load_classifier without linking LibTorch into the programs. Linked in, LibTorch cost about 1 s at every start
+// (operator registration and lazy symbol binding across ~300 shared libraries), also for `inspect`, `evaluate`
+// and header mode, which never run a network. The classifier lives in libmpmri_torch_classifier.so instead,
+// opened on first use; `classify` opens it while the first study is decoded.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mpmri/error.hpp"
+#include "mpmri/model.hpp"
+#include "plugin_abi.hpp"
+
+namespace mpmri {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where the plugin may be: named by the user, beside the program (build tree and installs), or where this
+// build put it (tests and benchmarks run from other folders).
+std::vector<std::string> plugin_candidates() {
+  std::vector<std::string> paths;
+  if (const char* env = std::getenv("MPMRI_TORCH_PLUGIN"); env && *env) paths.push_back(env);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) paths.push_back((exe.parent_path() / model_plugin::kFileName).string());
+  paths.push_back(MPMRI_TORCH_PLUGIN_BUILD_PATH);
+  return paths;
+}
+
+model_plugin::LoadFn open_plugin() {
+  static std::once_flag once;
+  static model_plugin::LoadFn load = nullptr;
+  static std::string why;
+  std::call_once(once, [] {
+    for (const auto& path : plugin_candidates()) {
+      std::error_code ec;
+      if (!fs::is_regular_file(path, ec)) {
+        why += path + ": not found; ";
+        continue;
+      }
+      void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+      if (!handle) {
+        why += path + ": " + dlerror() + "; ";
+        continue;
+      }
+      auto abi = reinterpret_cast<model_plugin::AbiFn>(dlsym(handle, model_plugin::kAbiSymbol));
+      auto fn = reinterpret_cast<model_plugin::LoadFn>(dlsym(handle, model_plugin::kLoadSymbol));
+      if (!abi || !fn || abi() != model_plugin::abi_tag()) {
+        why += path + ": from another build of mpmri-classify; ";
+        dlclose(handle);
+        continue;
+      }
+      load = fn;  // stays open for the life of the process: classifiers made by it live that long
+      return;
+    }
+  });
+  if (!load)
+    throw Error(ErrorKind::Model, "cannot load the LibTorch classifier plugin (" + why +
+                                      "set MPMRI_TORCH_PLUGIN to its path, or use --mode header)");
+  return load;
+}
+
+}  // namespace
+
+std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device, int threads) {
+  if (!fs::is_regular_file(pt_path)) throw Error(ErrorKind::Model, "model file not found: " + pt_path);
+  model_plugin::LoadFn load = open_plugin();
+  int kind = static_cast<int>(ErrorKind::Model);
+  char message[4096] = {0};
+  ImageClassifier* classifier = load(pt_path.c_str(), device.c_str(), threads, &kind, message, sizeof message);
+  if (!classifier) throw Error(static_cast<ErrorKind>(kind), message);
+  return std::unique_ptr<ImageClassifier>(classifier);
+}
+
+}  // namespace mpmri
