@@ -8,7 +8,9 @@
 #     TOOLS    a folder with mpmri-synth, mpmri-classify (LibTorch not needed) and lib/, or a .tar.xz of one
 #     WORK     scratch space (DICOM is deleted chunk by chunk once preprocessed; caches ~2.3 MB per study)
 #     RESULTS  per run: best.npz (weights, loadable by any torch), summary.json, train log; gen.log
-#   env: DEVICE=cuda GEN_SECONDS=230 TRAIN_MINUTES=3.3 SEED=11 CHUNK=32 JOBS=$(nproc) PY=python3 RUNS="name:fraction:widths ..."
+#   env: DEVICE=cuda GEN_SECONDS=230 TRAIN_MINUTES=3.3 SEED=11 CHUNK=32 JOBS=$(nproc) PY=python3
+#        GRIDS="card.json ..." (grid cards to preprocess for; default scripts/train_grid.json; a run names one by
+#        its file name without .json, default the first) RUNS="name:fraction:widths[:grid] ..."
 #
 # Then, on a machine with Debian's torch 1.13 (what LibTorch 1.13.1 loads), export the chosen run:
 #   /usr/bin/python3 scripts/train.py --export-from RESULTS/<run>/best.npz --train-summary RESULTS/<run>/summary.json \
@@ -29,7 +31,9 @@ if [ -f "$tools" ]; then tar -C "$work" -xJf "$tools" && tools=$work/mpmri-tools
 dict=$tools/share/dicom.dic:$tools/share/private.dic
 synth() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-synth" "$@"; }
 classify() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-classify" "$@"; }
-grid=$here/train_grid.json
+read -r -a grids <<<"${GRIDS:-$here/train_grid.json}"
+grid=${grids[0]}
+tag() { basename "$1" .json; }
 log "$(nproc) cores; $($PY -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))' 2>&1)"
 
 # Self-check first: a broken tool or CUDA path should cost seconds, not the whole budget.
@@ -46,18 +50,22 @@ while [ $(( $(date +%s) - gen_start )) -lt "$GEN_SECONDS" ]; do
   dir=$work/dicom/chunk-$first
   synth --out "$dir" --studies "$CHUNK" --seed "$SEED" --domain train --first-index "$first" --jobs "$JOBS" \
     --log-level warn >>"$results/gen.log" 2>&1 || { log "synth failed on chunk $first"; break; }
-  ( classify preprocess "$dir" --labels "$dir/labels.csv" --out "$work/cache/chunk-$first" --card "$grid" \
-      --jobs "$(( JOBS / 2 ))" --log-level warn >>"$results/gen.log" 2>&1; rm -rf "$dir" ) &
+  ( for g in "${grids[@]}"; do
+      classify preprocess "$dir" --labels "$dir/labels.csv" --out "$work/cache/$(tag "$g")/chunk-$first" --card "$g" \
+        --jobs "$(( JOBS / 2 ))" --log-level warn >>"$results/gen.log" 2>&1
+    done; rm -rf "$dir" ) &
   first=$(( first + CHUNK ))
   log "generated $first studies"
 done
 wait
-caches=("$work"/cache/chunk-*)
-log "preprocessed: $(cat "$work"/cache/chunk-*/manifest.csv | grep -vc '^tensor,') volumes in ${#caches[@]} chunks"
+for g in "${grids[@]}"; do
+  log "preprocessed for $(tag "$g"): $(cat "$work/cache/$(tag "$g")"/chunk-*/manifest.csv | grep -vc '^tensor,') volumes"
+done
 
 # Train every run at once on the one GPU, each for the same budget.
 for run in $RUNS; do
-  IFS=: read -r name fraction widths <<<"$run"
+  IFS=: read -r name fraction widths run_grid <<<"$run"
+  caches=("$work/cache/${run_grid:-$(tag "$grid")}"/chunk-*)
   $PY "$here/train.py" --cache "${caches[@]}" --train-fraction "$fraction" --widths "$widths" --no-export \
     --work "$results/$name" --device "$DEVICE" --threads 2 --batch 128 --lr 3e-3 --epochs 100000 --patience 100000 \
     --epoch-samples 8192 --max-minutes "$TRAIN_MINUTES" \
