@@ -352,6 +352,21 @@ TEST(HeaderRules, EnhancedObjectWithoutScanningSequenceFallsBackOnImageType) {
   EXPECT_TRUE(has_text(vs[0].evidence, "no ScanningSequence: GR from ImageType M_FFE")) << vs[0].evidence;
 }
 
+namespace {
+
+// In fusion mode a confident image model decides between labels the header speaks for alike.
+void expect_image_decides(VolumeResult v, Label a, Label b) {
+  std::vector<VolumeResult> vs = {std::move(v)};
+  DecisionEngine engine = test::prior_engine();
+  for (Label want : {a, b}) {
+    vs[0].image_probs = test::probs(want, 0.9);
+    engine.decide_study(vs, Mode::Fusion);
+    EXPECT_EQ(vs[0].label, want) << vs[0].evidence;
+  }
+}
+
+}  // namespace
+
 // Without a b-value a spin-echo EPI image may be high-b, low-b or the ADC map: the header speaks for the three
 // alike, so a confident image model keeps a b0 volume Other instead of being outvoted.
 TEST(HeaderRules, DiffusionWithoutBValueDoesNotPreferHighB) {
@@ -359,18 +374,12 @@ TEST(HeaderRules, DiffusionWithoutBValueDoesNotPreferHighB) {
   b0.info.header.b_value.reset();
   b0.info.key.b_value.reset();
   std::vector<VolumeResult> vs = {b0};
-  DecisionEngine engine = test::prior_engine();
-  engine.decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   const auto& l = vs[0].header.likelihood;
   EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::DWI_HighB)]) << vs[0].evidence;
   EXPECT_DOUBLE_EQ(l[index_of(Label::ADC)], l[index_of(Label::DWI_HighB)]) << vs[0].evidence;
   EXPECT_GT(l[index_of(Label::DWI_HighB)], l[index_of(Label::T2WI_Fs)]) << "still diffusion, not T2";
-  vs[0].image_probs = test::probs(Label::Other, 0.9);
-  engine.decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
-  vs[0].image_probs = test::probs(Label::DWI_HighB, 0.9);
-  engine.decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::DWI_HighB) << vs[0].evidence;
+  expect_image_decides(b0, Label::Other, Label::DWI_HighB);
 }
 
 // A derived T1 GRE at an in-phase TE may be the Dixon in-phase image or its water/fat map: the TE alone does not
@@ -379,15 +388,9 @@ TEST(HeaderRules, DerivedImageAtInPhaseTeMayBeAWaterOrFatMap) {
   auto v = gre2d(2.3, 3.0);
   v.info.header.image_type = {"DERIVED", "PRIMARY"};
   std::vector<VolumeResult> vs = {v};
-  DecisionEngine engine = test::prior_engine();
-  engine.decide_study(vs, Mode::Header);
+  test::prior_engine().decide_study(vs, Mode::Header);
   const auto& l = vs[0].header.likelihood;
   EXPECT_DOUBLE_EQ(l[index_of(Label::Other)], l[index_of(Label::T1WI_In)]) << vs[0].evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "in-phase")) << vs[0].evidence;
-  vs[0].image_probs = test::probs(Label::Other, 0.9);
-  engine.decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
-  vs[0].image_probs = test::probs(Label::T1WI_In, 0.9);
-  engine.decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::T1WI_In) << vs[0].evidence;
+  expect_image_decides(v, Label::Other, Label::T1WI_In);
 }
