@@ -28,9 +28,11 @@ log() { echo "[$(elapsed) s] $*" | tee -a "$results/gen.log" >&2; }
 mkdir -p "$work/cache" "$results"
 if [ -f "$tools" ]; then tar -C "$work" -xJf "$tools" && tools=$work/mpmri-tools; fi
 # The tools' libraries only for the tools: torch must keep its own.
-dict=$tools/share/dicom.dic:$tools/share/private.dic
-synth() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-synth" "$@"; }
-classify() { LD_LIBRARY_PATH=$tools/lib DCMDICTPATH=$dict "$tools/mpmri-classify" "$@"; }
+# The portable tools carry DCMTK's dictionaries; a build folder (TOOLS=build/src/cli) uses the installed ones.
+dict=${DCMDICTPATH:-}
+[ -f "$tools/share/dicom.dic" ] && dict=$tools/share/dicom.dic:$tools/share/private.dic
+synth() { env LD_LIBRARY_PATH="$tools/lib" ${dict:+DCMDICTPATH="$dict"} "$tools/mpmri-synth" "$@"; }
+classify() { env LD_LIBRARY_PATH="$tools/lib" ${dict:+DCMDICTPATH="$dict"} "$tools/mpmri-classify" "$@"; }
 read -r -a grids <<<"${GRIDS:-$here/train_grid.json}"
 grid=${grids[0]}
 tag() { basename "$1" .json; }
