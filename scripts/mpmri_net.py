@@ -27,6 +27,13 @@ class ThroughPlaneConv(nn.Module):
         return y.view(n, y.shape[1], y.shape[2], h, w)
 
 
+def shortcut(cin, cout, stride):
+    """The residual path: identity (None) when shape is kept, else a strided 1x1x1 projection."""
+    if stride == (1, 1, 1) and cin == cout:
+        return None
+    return nn.Sequential(nn.Conv3d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm3d(cout))
+
+
 class R2Plus1Block(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -40,9 +47,7 @@ class R2Plus1Block(nn.Module):
         self.t2 = ThroughPlaneConv(mid, cout, 1)
         self.bn2 = nn.BatchNorm3d(cout)
         self.relu = nn.ReLU(inplace=True)
-        self.short = None
-        if stride != (1, 1, 1) or cin != cout:
-            self.short = nn.Sequential(nn.Conv3d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm3d(cout))
+        self.short = shortcut(cin, cout, stride)
 
     def forward(self, x):
         y = self.relu(self.b1(self.s1(x)))
@@ -61,9 +66,7 @@ class BasicBlock(nn.Module):
         self.conv2 = nn.Conv3d(cout, cout, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm3d(cout)
         self.relu = nn.ReLU(inplace=True)
-        self.short = None
-        if stride != (1, 1, 1) or cin != cout:
-            self.short = nn.Sequential(nn.Conv3d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm3d(cout))
+        self.short = shortcut(cin, cout, stride)
 
     def forward(self, x):
         y = self.relu(self.bn1(self.conv1(x)))

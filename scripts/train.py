@@ -394,8 +394,7 @@ def export_only(args):
     test_metrics = evaluate(model, Xt, np.arange(len(yt)), yt, rows_t, device, "held-out in-domain")
     ext_metrics = external_metrics(args, model, cache_card, device)
     summary = dict(prior)
-    summary.setdefault("data_note", args.data_note)
-    if args.data_note:
+    if args.data_note or "data_note" not in summary:
         summary["data_note"] = args.data_note
     check = batch_tensor(Xt, np.arange(min(4, len(yt))), device)
     export(args, model, check, cache_card, widths, blocks, summary,

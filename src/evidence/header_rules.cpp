@@ -374,14 +374,15 @@ class Rules {
     // A derived image at this TE may be the Dixon in/opposed-phase image or its water or fat map (Other): when
     // nothing else names it (GE and de-identified Dixon keep W/F only in descriptions or private tags), the TE
     // speaks for both alike.
+    auto phase = [&](Label l, const char* what) {
+      e_.support(weak ? std::vector<Label>{l, Label::Other} : std::vector<Label>{l}, strength, at + what + cyc);
+    };
     if (std::abs(frac - 0.5) <= cs.margin_cycles) {
       f_.chemical_shift = ChemicalShift::Opposed;
-      if (weak) e_.support({Label::T1WI_Opp, Label::Other}, strength, at + ": opposed-phase" + cyc);
-      else e_.support(Label::T1WI_Opp, strength, at + ": opposed-phase" + cyc);
+      phase(Label::T1WI_Opp, ": opposed-phase");
     } else if (c >= 1 - cs.margin_cycles && (frac <= cs.margin_cycles || frac >= 1 - cs.margin_cycles)) {
       f_.chemical_shift = ChemicalShift::In;
-      if (weak) e_.support({Label::T1WI_In, Label::Other}, strength, at + ": in-phase" + cyc);
-      else e_.support(Label::T1WI_In, strength, at + ": in-phase" + cyc);
+      phase(Label::T1WI_In, ": in-phase");
     } else {
       f_.chemical_shift = ChemicalShift::Ambiguous;
       e_.note(at + ": neither in- nor opposed-phase" + cyc);

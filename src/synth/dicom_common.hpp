@@ -27,6 +27,8 @@ std::vector<Uint16> quantise(const std::vector<float>& v, size_t offset, size_t 
 std::string agent_name(const StudyPlan& plan);
 void put_common(DcmItem& ds, const StudyPlan& plan, const SeriesPlan& series, const char* sop_class);
 void put_private_tags(DcmItem& ds, const StudyPlan& plan, const SeriesPlan& series, const VolumePlan& v, double scale_slope);
+// Image pixel module description of 16-bit monochrome frames (everything but the pixel data itself).
+void put_pixel_format(DcmItem& ds, const Geometry& g, const StoredScale& scale);
 // General image, image plane, image pixel (not the pixel data) and MR image attributes of slice k.
 void put_image_attributes(DcmItem& ds, const StudyPlan& plan, const SeriesPlan& series, const VolumePlan& v, int k,
                           const StoredScale& scale);

@@ -266,14 +266,7 @@ SeriesOutput write_enhanced_series(const StudyPlan& plan, const SeriesPlan& seri
     }
   }
   put(ds, DCM_NumberOfFrames, std::to_string(frames));
-  put(ds, DCM_SamplesPerPixel, "1");
-  put(ds, DCM_PhotometricInterpretation, "MONOCHROME2");
-  put(ds, DCM_Rows, std::to_string(g.rows));
-  put(ds, DCM_Columns, std::to_string(g.cols));
-  put(ds, DCM_BitsAllocated, "16");
-  put(ds, DCM_BitsStored, std::to_string(scale.bits_stored));
-  put(ds, DCM_HighBit, std::to_string(scale.bits_stored - 1));
-  put(ds, DCM_PixelRepresentation, scale.is_signed ? "1" : "0");
+  put_pixel_format(ds, g, scale);
   ds.putAndInsertUint16Array(DCM_PixelData, pixels.data(), unsigned(pixels.size()));
   // Enhanced objects carry b-values and echo times per frame in standard macros; no private copies.
   ++file_counter;

@@ -54,14 +54,7 @@ void put_image_attributes(DcmItem& ds, const StudyPlan& plan, const SeriesPlan& 
            g.row_dir.x * g.col_dir.y - g.row_dir.y * g.col_dir.x};
   put(ds, DCM_SliceLocation, format_ds(dot(voxel_position(g, (g.cols - 1) / 2.0, (g.rows - 1) / 2.0, k), nrm)));
   // Image pixel.
-  put(ds, DCM_SamplesPerPixel, "1");
-  put(ds, DCM_PhotometricInterpretation, "MONOCHROME2");
-  put(ds, DCM_Rows, std::to_string(g.rows));
-  put(ds, DCM_Columns, std::to_string(g.cols));
-  put(ds, DCM_BitsAllocated, "16");
-  put(ds, DCM_BitsStored, std::to_string(scale.bits_stored));
-  put(ds, DCM_HighBit, std::to_string(scale.bits_stored - 1));
-  put(ds, DCM_PixelRepresentation, scale.is_signed ? "1" : "0");
+  put_pixel_format(ds, g, scale);
   if (plan.vendor == Vendor::Philips) {
     put(ds, DCM_RescaleIntercept, "0");
     put(ds, DCM_RescaleSlope, format_ds(scale.rescale_slope));

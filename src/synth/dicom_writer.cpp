@@ -56,6 +56,17 @@ void put(DcmItem& it, const DcmTagKey& key, const std::string& value) {
   if (c.bad()) throw Error(ErrorKind::Internal, std::string("DCMTK put ") + DcmTag(key).getTagName() + ": " + c.text());
 }
 
+void put_pixel_format(DcmItem& ds, const Geometry& g, const StoredScale& scale) {
+  put(ds, DCM_SamplesPerPixel, "1");
+  put(ds, DCM_PhotometricInterpretation, "MONOCHROME2");
+  put(ds, DCM_Rows, std::to_string(g.rows));
+  put(ds, DCM_Columns, std::to_string(g.cols));
+  put(ds, DCM_BitsAllocated, "16");
+  put(ds, DCM_BitsStored, std::to_string(scale.bits_stored));
+  put(ds, DCM_HighBit, std::to_string(scale.bits_stored - 1));
+  put(ds, DCM_PixelRepresentation, scale.is_signed ? "1" : "0");
+}
+
 void put_private(DcmItem& it, Uint16 group, Uint16 elem, const char* creator, DcmEVR vr, const std::string& value) {
   it.putAndInsertString(DcmTag(group, 0x0010, EVR_LO), creator);
   DcmTag tag(group, Uint16(0x1000 | (elem & 0xFF)), creator);
