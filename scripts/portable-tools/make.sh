@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs mpmri-synth and a LibTorch-free mpmri-classify (for `preprocess`) with the shared libraries they need
-# into one tar.xz (about 23 MB), so training data can be made on a machine without Debian's packages, e.g. a
+# into one tar.xz (about 24 MB), so training data can be made on a machine without Debian's packages, e.g. a
 # lent GPU machine whose image only has CUDA and a recent torch (scripts/train_gpu.sh unpacks and uses it).
 # glibc and libstdc++ are not packed: any Linux x86-64 with glibc >= 2.36 and GCC >= 12's libstdc++ runs it.
 #   scripts/portable-tools/make.sh OUT.tar.xz [BUILD_DIR]   (BUILD_DIR default /tmp/mpmri-build-portable)
@@ -16,8 +16,6 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 pkg=$stage/mpmri-tools
 mkdir -p "$pkg/lib"
-g++ -O2 -shared -fPIC -Wl,-soname,libopencv_imgcodecs.so.406 -o "$pkg/lib/libopencv_imgcodecs.so.406" \
-  "$here/imgcodecs_stub.cpp"
 cp "$build/src/cli/mpmri-synth" "$build/src/cli/mpmri-classify" "$pkg/"
 strip "$pkg/mpmri-synth" "$pkg/mpmri-classify"
 # Every library the two programs load, except the C/C++ runtime the target has anyway. BLAS/LAPACK: the

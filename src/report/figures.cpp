@@ -1,7 +1,6 @@
 // Thumbnails and the confusion-matrix heatmap, drawn with OpenCV and written atomically.
 #include <algorithm>
 #include <cmath>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "mpmri/error.hpp"
@@ -13,10 +12,10 @@ namespace mpmri {
 namespace {
 
 void write_png_atomic(const cv::Mat& img, const std::string& path) {
-  std::vector<uchar> buf;
-  if (!cv::imencode(".png", img, buf, {cv::IMWRITE_PNG_COMPRESSION, 9}))
-    throw Error(ErrorKind::Io, "cannot encode PNG for " + path);
-  write_file_atomic(path, std::string(buf.begin(), buf.end()));
+  if (img.depth() != CV_8U || (img.channels() != 1 && img.channels() != 3))
+    throw Error(ErrorKind::Internal, "cannot encode PNG for " + path + ": not an 8-bit grey or BGR image");
+  write_file_atomic(path, encode_png(img.data, img.cols, img.rows, img.channels() == 1 ? PngPixels::Gray : PngPixels::Bgr,
+                                     img.step[0]));
 }
 
 // Matplotlib-like "Blues": white for 0, deep blue for 1. BGR order.

@@ -1,6 +1,5 @@
 // Study-level outputs: NBIA folder names, merged labels.csv and metadata.csv, preview montages,
 // synth.json's plan description and the in-memory truth API.
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -121,7 +120,7 @@ void write_preview_png(const StudyRender& s, const std::string& path) {
   cv::Mat canvas(rows * (tile + label_h), cols * tile, CV_8U, cv::Scalar(0));
   for (size_t i = 0; i < tiles.size(); ++i)
     tiles[i].copyTo(canvas(cv::Rect(int(i % cols) * tile, int(i / cols) * (tile + label_h), tile, tile + label_h)));
-  if (!cv::imwrite(path, canvas)) throw Error(ErrorKind::Io, "cannot write " + path);
+  write_file_atomic(path, encode_png(canvas.data, canvas.cols, canvas.rows, PngPixels::Gray, canvas.step[0]));
 }
 
 nlohmann::json StudyPlan::describe() const {
