@@ -38,4 +38,7 @@ class ImageClassifier {
 std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device = "cpu",
                                                  int threads = 0);
 
+// Whether this process has loaded LibTorch (through load_classifier).
+bool torch_runtime_loaded();
+
 }  // namespace mpmri

@@ -94,6 +94,10 @@ Outcome run_classify(const ClassifyOptions& options) {
   // Loading and optimising the TorchScript model takes 0.5-1 s: it runs while the first study is scanned and
   // decoded, since the card alone says how to prepare inputs. A model that fails to load still stops the run:
   // the first inference rethrows it, and so does the check after the pipeline when no study was found.
+  // TBB dlopens its optional thread-pool server (libirml) when it first starts workers; the dynamic loader
+  // serialises that behind the model's dlopen, whose constructors run ~1 s under the loader lock, so start
+  // the workers before the model load begins (measured: decoding otherwise waited for the whole load).
+  tbb::parallel_for(0, std::max(1, threads), [](int) {});
   std::optional<ModelCard> card_storage;
   std::shared_future<std::shared_ptr<ImageClassifier>> classifier_future;
   if (options.mode != Mode::Header) {
@@ -105,6 +109,11 @@ Outcome run_classify(const ClassifyOptions& options) {
                         }).share();
     spdlog::info("model {} ({})", card_storage->name, model);
   }
+  // The model load is the longer of the two at start (LibTorch's operator registration is single-threaded):
+  // decoding gives it a core until it is ready, then takes them all.
+  std::optional<tbb::global_control> yield_to_model_load;
+  if (classifier_future.valid() && threads > 1)
+    yield_to_model_load.emplace(tbb::global_control::max_allowed_parallelism, threads - 1);
   const ModelCard* card = card_storage ? &*card_storage : nullptr;
   DecisionEngine decisions(options.decision);
 
@@ -157,6 +166,7 @@ Outcome run_classify(const ClassifyOptions& options) {
                 StudyResult& study = work->result;
                 if (classifier_future.valid()) {
                   ImageClassifier& classifier = *classifier_future.get();  // a load failure ends the run here
+                  yield_to_model_load.reset();
                   try {
                     infer(*work, classifier);
                   } catch (const Error& e) {

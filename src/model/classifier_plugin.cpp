@@ -4,6 +4,10 @@
 // opened on first use; `classify` opens it while the first study is decoded.
 #include <dlfcn.h>
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -31,6 +35,8 @@ std::vector<std::string> plugin_candidates() {
   return paths;
 }
 
+std::atomic<bool> plugin_open{false};
+
 model_plugin::LoadFn open_plugin() {
   static std::once_flag once;
   static model_plugin::LoadFn load = nullptr;
@@ -42,7 +48,9 @@ model_plugin::LoadFn open_plugin() {
         why += path + ": not found; ";
         continue;
       }
+      const auto t0 = std::chrono::steady_clock::now();
       void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+      spdlog::debug("opened {} in {:.3f} s", path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       if (!handle) {
         why += path + ": " + dlerror() + "; ";
         continue;
@@ -55,6 +63,7 @@ model_plugin::LoadFn open_plugin() {
         continue;
       }
       load = fn;  // stays open for the life of the process: classifiers made by it live that long
+      plugin_open = true;
       return;
     }
   });
@@ -65,6 +74,8 @@ model_plugin::LoadFn open_plugin() {
 }
 
 }  // namespace
+
+bool torch_runtime_loaded() { return plugin_open; }
 
 std::unique_ptr<ImageClassifier> load_classifier(const std::string& pt_path, const std::string& device, int threads) {
   if (!fs::is_regular_file(pt_path)) throw Error(ErrorKind::Model, "model file not found: " + pt_path);

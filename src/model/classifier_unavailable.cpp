@@ -8,4 +8,6 @@ std::unique_ptr<ImageClassifier> load_classifier(const std::string&, const std::
   throw Error(ErrorKind::Model, "built without LibTorch: image classification is unavailable (use header mode)");
 }
 
+bool torch_runtime_loaded() { return false; }
+
 }  // namespace mpmri
