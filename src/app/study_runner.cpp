@@ -91,13 +91,13 @@ Outcome run_classify(const ClassifyOptions& options) {
   const int threads = options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, threads));
 
-  // Loading and optimising the TorchScript model takes 0.5-1 s: it runs while the first study is scanned and
-  // decoded, since the card alone says how to prepare inputs. A model that fails to load still stops the run:
-  // the first inference rethrows it, and so does the check after the pipeline when no study was found.
   // TBB dlopens its optional thread-pool server (libirml) when it first starts workers; the dynamic loader
   // serialises that behind the model's dlopen, whose constructors run ~1 s under the loader lock, so start
   // the workers before the model load begins (measured: decoding otherwise waited for the whole load).
   tbb::parallel_for(0, std::max(1, threads), [](int) {});
+  // Opening LibTorch and loading the TorchScript model take 0.5-1 s: that runs while the first study is scanned
+  // and decoded, since the card alone says how to prepare inputs. A model that fails to load still stops the
+  // run: the first inference rethrows it, and so does the check after the pipeline when no study was found.
   std::optional<ModelCard> card_storage;
   std::shared_future<std::shared_ptr<ImageClassifier>> classifier_future;
   if (options.mode != Mode::Header) {
