@@ -12,6 +12,10 @@
 #include "mpmri/model.hpp"
 
 int main(int argc, char** argv) {
+  // LibTorch's OpenMP threads spin after each parallel region by default, taking a core from the decoding of the
+  // next study (measured: an archive of 4 studies 7-12% faster, 13 of 14 runs, with passive waiting). OpenMP
+  // reads this when the LibTorch plugin loads, later; set here before any thread exists. A user's value wins.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   using namespace mpmri::cli;
   CLI::App app{"mpmri-classify: label every series of liver multi-parametric MRI studies"};
   app.name("mpmri-classify");
