@@ -6,6 +6,7 @@
 #include <torch/cuda.h>
 #include <torch/script.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -29,17 +30,18 @@ class TorchClassifier final : public ImageClassifier {
   const ModelCard& card() const override { return card_; }
   const std::vector<int>& label_index() const { return label_index_; }
 
-  // Raw network output [N, classes] for a prepared batch; used by load-time checks and predict().
-  torch::Tensor forward(const std::vector<std::vector<float>>& batch) {
+  // Raw network output [n, classes] for batch[first, first + n); used by load-time checks and predict().
+  torch::Tensor forward(const std::vector<std::vector<float>>& batch, size_t first, size_t n) {
     const auto& s = card_.grid.size;
     const size_t per = size_t(s[0]) * size_t(s[1]) * size_t(s[2]);
-    torch::Tensor input = torch::empty({int64_t(batch.size()), 1, s[2], s[1], s[0]}, torch::kFloat32);
+    torch::Tensor input = torch::empty({int64_t(n), 1, s[2], s[1], s[0]}, torch::kFloat32);
     float* dst = input.data_ptr<float>();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].size() != per)
-        throw Error(ErrorKind::Internal, "model input has " + std::to_string(batch[i].size()) + " voxels, the card's grid needs " +
+    for (size_t i = 0; i < n; ++i) {
+      const auto& volume = batch[first + i];
+      if (volume.size() != per)
+        throw Error(ErrorKind::Internal, "model input has " + std::to_string(volume.size()) + " voxels, the card's grid needs " +
                                              std::to_string(per));
-      std::copy(batch[i].begin(), batch[i].end(), dst + i * per);
+      std::copy(volume.begin(), volume.end(), dst + i * per);
     }
     // A TorchScript module's forward is not documented as re-entrant; callers on several threads take turns
     // and the intra-op pool keeps every core busy anyway.
@@ -49,21 +51,26 @@ class TorchClassifier final : public ImageClassifier {
     return out.to(torch::kCPU).to(torch::kFloat32).contiguous();
   }
 
+  // In chunks of at most kMaxBatch volumes: oneDNN keeps the kernels it builds for each input shape, so with
+  // the batch as big as each study, memory grew with the number of distinct study sizes in an archive.
   std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) override {
     std::vector<LabelProbs> result;
-    if (batch.empty()) return result;
-    torch::Tensor probs = torch::softmax(forward(batch).to(torch::kFloat64), 1).contiguous();
-    const double* p = probs.data_ptr<double>();
-    const int64_t width = probs.size(1);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      LabelProbs row{};
-      for (int64_t c = 0; c < width; ++c) row[label_index_[c]] = p[i * width + c];
-      result.push_back(row);
+    for (size_t first = 0; first < batch.size(); first += kMaxBatch) {
+      const size_t n = std::min(kMaxBatch, batch.size() - first);
+      torch::Tensor probs = torch::softmax(forward(batch, first, n).to(torch::kFloat64), 1).contiguous();
+      const double* p = probs.data_ptr<double>();
+      const int64_t width = probs.size(1);
+      for (size_t i = 0; i < n; ++i) {
+        LabelProbs row{};
+        for (int64_t c = 0; c < width; ++c) row[label_index_[c]] = p[i * width + c];
+        result.push_back(row);
+      }
     }
     return result;
   }
 
  private:
+  static constexpr size_t kMaxBatch = 8;
   ModelCard card_;
   torch::jit::Module module_;
   torch::Device device_;
@@ -128,7 +135,7 @@ std::unique_ptr<ImageClassifier> load_torch_classifier(const std::string& pt_pat
   torch::Tensor out;
   const auto t_check = std::chrono::steady_clock::now();
   try {
-    out = classifier->forward(dummy);
+    out = classifier->forward(dummy, 0, 1);
   } catch (const c10::Error& e) {
     throw Error(ErrorKind::Model, "model " + pt_path + " rejects the card's input grid " + std::to_string(g[2]) + "x" +
                                       std::to_string(g[1]) + "x" + std::to_string(g[0]) + " (z,y,x): " +
