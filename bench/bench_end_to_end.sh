@@ -54,3 +54,12 @@ if [ "$studies" -gt 1 ]; then
   printf 'dcm2niix -z n                                  %.3f s\n' "$da"
   printf 'ratio classify / dcm2niix                      %.2fx\n' "$(awk -v a="$oa" -v b="$da" 'BEGIN {print a / b}')"
 fi
+# Peak memory (GNU time, Debian package `time`): one study, then the whole archive in one call.
+if [ -x /usr/bin/time ]; then
+  for what in "$study" "$work/gen"; do
+    rm -rf "$work/m"
+    kb=$(/usr/bin/time -f '%M' "$bin/mpmri-classify" --log-level warn classify "$what" -o "$work/m" --no-progress \
+      -j "$jobs" --model "$here/models/default.pt" 2>&1 >/dev/null | tail -1)
+    printf 'peak memory, %-34s %d MB\n' "$(basename "$what"):" "$((kb / 1024))"
+  done
+fi

@@ -8,7 +8,7 @@ PKGS=(
   libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   libtbb-dev libopencv-dev libpng-dev libsqlite3-dev libssl-dev
   python3-torch python3-pydicom python3-numpy python3-sklearn
-  dcm2niix dicom3tools chromium fonts-dejavu-core
+  dcm2niix dicom3tools chromium fonts-dejavu-core time
 )
 missing=()
 for p in "${PKGS[@]}"; do
