@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the project needs (as root); does nothing when all are present.
 set -euo pipefail
 PKGS=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libtorch-dev libopenblas0-pthread
   libdcmtk-dev dcmtk libinsighttoolkit5-dev libgdcm-dev
   libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of README.md: install, build, run every test; then the core, loader, evaluation and
 # report tests again under AddressSanitizer + UndefinedBehaviorSanitizer (LibTorch off: it is not ASan-clean;
-# the inspect CLI test is left out there because it needs the whole program).
+# the inspect CLI test is left out there because it needs the whole program); then a one-minute libFuzzer
+# run of the DICOM loader (clang, FUZZ_SECONDS to change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,3 +15,8 @@ asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/([a-z]+/)?
   | sed 's|.*/||;s|:$||' | grep -v inspect_cli | sort -u)
 cmake --build build-asan -j"$(nproc)" --target $asan_tests
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "^($(echo $asan_tests | tr ' ' '|'))\$")
+
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPMRI_FUZZ=ON \
+  -DMPMRI_WITH_TORCH=OFF -DMPMRI_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_dicom
+(cd build-fuzz && ctest --output-on-failure -L '^fuzz$')

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace mpmri::dicom {
 
@@ -96,7 +98,10 @@ std::optional<double> get_number(DcmItem* item, const DcmTagKey& tag, unsigned l
 
 std::optional<int> get_int(DcmItem* item, const DcmTagKey& tag, bool search_sub) {
   auto d = get_number(item, tag, 0, search_sub);
-  if (!d) return std::nullopt;
+  // A corrupt header can hold any number (found by fuzzing: 4.2e9 in an int field); out of range means absent.
+  if (!d || !std::isfinite(*d) || *d < double(std::numeric_limits<int>::min()) ||
+      *d > double(std::numeric_limits<int>::max()))
+    return std::nullopt;
   return static_cast<int>(*d);
 }
 

@@ -1,4 +1,8 @@
 // Bad input: each broken file or folder gets a reason, the good series beside it is still loaded.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcvrul.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -296,6 +300,30 @@ TEST(dicomBadInput, AbsurdDimensionsAreRefusedBeforeAllocation) {
   ASSERT_NE(b, nullptr);
   EXPECT_NE(a->reason.find("over the limit"), std::string::npos) << a->reason;
   EXPECT_NE(b->reason.find("pixel data holds"), std::string::npos) << b->reason;
+  expect_good_series(r);
+}
+
+TEST(dicomBadInput, IntegersOutOfRangeAreTreatedAsAbsent) {
+  // Found by fuzzing (tests/fuzz): a UL value beyond int's range (an enhanced TemporalPositionIndex of
+  // 4244635652) was converted to int, which is undefined behaviour. Here as classic tags stored with VR UL.
+  TempDir t;
+  mpmri::test::write_good_series(t.path);
+  FakeSlice odd;
+  odd.series_uid = "1.2.3.4.13";
+  write_slice(t.path / "odd.dcm", odd);
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile((t.path / "odd.dcm").c_str()).good());
+  DcmDataset* ds = file.getDataset();
+  for (const DcmTagKey& key : {DCM_InstanceNumber, DCM_EchoNumbers, DCM_SeriesNumber}) {
+    auto* e = new DcmUnsignedLong(DcmTag(key, EVR_UL));
+    e->putUint32(4244635652u);
+    ASSERT_TRUE(ds->insert(e, true).good());
+  }
+  ASSERT_TRUE(file.saveFile((t.path / "odd.dcm").c_str(), EXS_LittleEndianExplicit).good());
+  auto r = scan_folders({t.path.string()});
+  const VolumeInfo* v = find_series(r, "1.2.3.4.13");
+  ASSERT_NE(v, nullptr);  // still one readable slice
+  EXPECT_NO_THROW(load_volume(*v));
   expect_good_series(r);
 }
 
