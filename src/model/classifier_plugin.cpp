@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dependency_preload.hpp"
 #include "mpmri/error.hpp"
 #include "mpmri/model.hpp"
 #include "plugin_abi.hpp"
@@ -49,8 +50,15 @@ model_plugin::LoadFn open_plugin() {
         continue;
       }
       const auto t0 = std::chrono::steady_clock::now();
+      const model_plugin::PreloadReport preload = model_plugin::preload_dependencies(path);
+      const double preload_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
-      spdlog::debug("opened {} in {:.3f} s", path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (preload.skipped_why.empty())
+        spdlog::debug("opened {} in {:.3f} s ({} of its {} dependencies first, deepest first, in {:.3f} s; {} refused)",
+                      path, total_s, preload.opened, preload.listed, preload_s, preload.refused);
+      else
+        spdlog::debug("opened {} in {:.3f} s (no preload: {})", path, total_s, preload.skipped_why);
       if (!handle) {
         why += path + ": " + dlerror() + "; ";
         continue;
