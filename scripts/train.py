@@ -201,7 +201,7 @@ def parse_args():
                          "count, and training stops when the time is spent (bounded runs on a lent GPU)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--init", help="start from these weights (a best.pt), fresh optimizer: fine-tune on more data")
+    ap.add_argument("--init", help="start from these weights (a best.pt or best.npz), fresh optimizer: fine-tune on more data")
     ap.add_argument("--no-export", action="store_true", help="train and report only (learning curves)")
     ap.add_argument("--export-from", metavar="BEST_NPZ",
                     help="skip training: export these weights (best.npz of a run elsewhere, e.g. on a GPU with a "
@@ -218,7 +218,10 @@ def train(args, model, X, y, tr, va, counts, device):
     ckpt_path = os.path.join(args.work, "last.pt")
     best_path = os.path.join(args.work, "best.pt")
     if args.init and not (args.resume and os.path.exists(ckpt_path)):
-        model.load_state_dict(torch.load(args.init))
+        if args.init.endswith(".npz"):
+            load_npz(model, args.init)
+        else:
+            model.load_state_dict(torch.load(args.init))
         log(f"initialised from {args.init}")
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
