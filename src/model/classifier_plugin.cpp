@@ -52,7 +52,7 @@ model_plugin::LoadFn open_plugin() {
       const auto t0 = std::chrono::steady_clock::now();
       const model_plugin::PreloadReport preload = model_plugin::preload_dependencies(path);
       const double preload_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+      void* handle = dlopen(path.c_str(), model_plugin::kOpenFlags);
       const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (preload.skipped_why.empty())
         spdlog::debug("opened {} in {:.3f} s ({} of its {} dependencies first, deepest first, in {:.3f} s; {} refused)",

@@ -132,11 +132,11 @@ PreloadReport preload_dependencies(const std::string& library) {
     return report;
   }
   const std::string interp = program_interpreter();
-  std::string output;
   if (interp.empty()) {
     report.skipped_why = "the program has no dynamic loader";
     return report;
   }
+  std::string output;
   if (!list_dependencies(interp, library, output)) {
     report.skipped_why = interp + " --list failed";
     return report;
@@ -151,7 +151,7 @@ PreloadReport preload_dependencies(const std::string& library) {
   const std::set<std::string> loaded = loaded_object_names();
   for (auto it = deps.rbegin(); it != deps.rend(); ++it) {
     if (loaded.count(it->name) || loaded.count(base_name(it->path))) continue;
-    if (dlopen(it->path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND)) {
+    if (dlopen(it->path.c_str(), kOpenFlags)) {
       ++report.opened;  // never closed: the plugin that needs it stays open for the life of the process
     } else {
       dlerror();
