@@ -8,9 +8,12 @@
 #     TOOLS    a folder with mpmri-synth, mpmri-classify (LibTorch not needed) and lib/, or a .tar.xz of one
 #     WORK     scratch space (DICOM is deleted chunk by chunk once preprocessed; caches ~2.3 MB per study)
 #     RESULTS  per run: best.npz (weights, loadable by any torch), summary.json, train log; gen.log
-#   env: DEVICE=cuda GEN_SECONDS=230 TRAIN_MINUTES=3.3 SEED=11 CHUNK=32 JOBS=$(nproc) PY=python3
+#   env: PACK=FILE.tar (also pack RESULTS into one tar: a lent machine returns at most 8 files from $OUT)
+#        DEVICE=cuda GEN_SECONDS=230 TRAIN_MINUTES=3.3 SEED=11 CHUNK=32 JOBS=$(nproc) PY=python3
 #        GRIDS="card.json ..." (grid cards to preprocess for; default scripts/train_grid.json; a run names one by
-#        its file name without .json, default the first) RUNS="name:fraction:widths[:grid] ..."
+#        its file name without .json, default the first)
+#        RUNS="name:fraction:widths[:grid[:blocks[:lr[:init]]]] ..." (empty fields take the defaults: the first
+#        grid, blocks 1,1,1,1, lr 3e-3, random initialisation; init = a best.npz to fine-tune from)
 #
 # Then, on a machine with Debian's torch 1.13 (what LibTorch 1.13.1 loads), export the chosen run:
 #   /usr/bin/python3 scripts/train.py --export-from RESULTS/<run>/best.npz --train-summary RESULTS/<run>/summary.json \
@@ -66,10 +69,11 @@ done
 
 # Train every run at once on the one GPU, each for the same budget.
 for run in $RUNS; do
-  IFS=: read -r name fraction widths run_grid <<<"$run"
+  IFS=: read -r name fraction widths run_grid blocks lr init <<<"$run"
   caches=("$work/cache/${run_grid:-$(tag "$grid")}"/chunk-*)
   $PY "$here/train.py" --cache "${caches[@]}" --train-fraction "$fraction" --widths "$widths" --no-export \
-    --work "$results/$name" --device "$DEVICE" --threads 2 --batch 128 --lr 3e-3 --epochs 100000 --patience 100000 \
+    --blocks "${blocks:-1,1,1,1}" ${init:+--init "$init"} \
+    --work "$results/$name" --device "$DEVICE" --threads 2 --batch 128 --lr "${lr:-3e-3}" --epochs 100000 --patience 100000 \
     --epoch-samples 8192 --max-minutes "$TRAIN_MINUTES" \
     --data-note "mpmri-synth --domain train --seed $SEED, studies 0-$(( first - 1 )) (chunks of $CHUNK)" \
     >"$results/$name.log" 2>&1 &
@@ -78,3 +82,4 @@ wait
 rm -f "$results"/*/last.pt "$results"/*/best.pt
 log "done: $(for r in "$results"/*/summary.json; do printf '%s val %s; ' "$(basename "$(dirname "$r")")" \
   "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["val_macro_f1"])' "$r")"; done)"
+if [ -n "${PACK:-}" ]; then tar -C "$results" -cf "$PACK" . && log "packed into $PACK"; fi
