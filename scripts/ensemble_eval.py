@@ -23,12 +23,12 @@ from train import CLASSES, load_cache, load_npz, predict  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--member", action="append", required=True, help="NAME:WIDTHS:BEST_NPZ")
+    ap.add_argument("--member", action="append", required=True, help="NAME:WIDTHS:BEST_NPZ[:BLOCKS] (blocks default 1,1,1,1)")
     ap.add_argument("--cache", nargs="+", required=True, help="NAME=CACHE_DIR (the first is the one to choose on)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    members = [m.split(":", 2) for m in args.member]
+    members = [(m.split(":") + ["1,1,1,1"])[:4] for m in args.member]
     caches = [c.split("=", 1) for c in args.cache]
     probs, truth = {}, {}
     for cname, cdir in caches:
@@ -36,8 +36,9 @@ def main():
         truth[cname] = y
         idx = np.arange(len(y))
         flipped = np.ascontiguousarray(X[..., ::-1])  # x is the last axis (z, y, x)
-        for name, widths, npz in members:
-            model = ResNet3D(len(CLASSES), widths=tuple(int(w) for w in widths.split(",")), grid_zyx=X.shape[1:])
+        for name, widths, npz, blocks in members:
+            model = ResNet3D(len(CLASSES), widths=tuple(int(w) for w in widths.split(",")),
+                             blocks=tuple(int(b) for b in blocks.split(",")), grid_zyx=X.shape[1:])
             load_npz(model, npz)
             probs[cname, name, False] = predict(model, X, idx, 64, "cpu")
             probs[cname, name, True] = predict(model, flipped, idx, 64, "cpu")

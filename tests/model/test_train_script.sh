@@ -35,5 +35,29 @@ worst = max(abs(float(x[c]) - float(y[c])) for x, y in zip(a, b) for c in cols i
 print("largest difference", worst)
 sys.exit(len(a) != len(b) or worst > 1e-5)
 PY
+check "ensemble_eval scores members, blocks given or not" "$py" "$src/scripts/ensemble_eval.py" \
+  --member a:4,4,4,4:"$work/w/best.npz" --member b:4,4,4,4:"$work/w/best.npz":1,1,1,1 --cache t="$work/cache"
+check "error_breakdown runs on a cache with its b-values" "$py" "$src/scripts/error_breakdown.py" --flip \
+  --member a:4,4,4,4:"$work/w/best.npz" --cache t="$work/cache","$work/o1/volumes.csv"
+check "error_breakdown names the relation an error hinges on" "$py" - "$src/scripts" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from error_breakdown import error_kind
+def row(kind, key="", uid="s", index="0"):
+    return {"series_kind": kind, "volume_key": key, "series_uid": uid, "volume_index": index}
+cases = [
+    (row("dwi_lowb", "b=500"), "Other", "DWI_HighB", {}, "highest-b"),
+    (row("dwi_highb"), "DWI_HighB", "Other", {("s", "0"): 600.0}, "highest-b"),
+    (row("dwi_lowb", "b=50"), "Other", "DWI_HighB", {}, "image"),
+    (row("dwi_lowb"), "Other", "DWI_HighB", {}, "image"),  # b unknown: not excused
+    (row("dixon_water"), "Other", "DCE_Pre", {}, "membership"),
+    (row("t2_nofs_ax"), "Other", "DCE_Pre", {}, "image"),
+    (row("dce_portal"), "DCE_Portal", "DCE_Delayed", {}, "timing"),
+    (row("dce_portal"), "DCE_Portal", "DCE_Arterial", {}, "image"),
+]
+bad = [c for c in cases if error_kind(c[0], c[1], c[2], c[3]) != c[4]]
+print(bad)
+sys.exit(bool(bad))
+PY
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
