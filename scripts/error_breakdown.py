@@ -6,8 +6,9 @@ Three labels are relations, not appearances, and a per-volume image model never 
               is Other, a b=600 volume of a {0,600} series is DWI_HighB (docs/decision.md)
   membership  a pre-contrast Dixon water image is Other; the pre-contrast phase of a dynamic series is DCE_Pre
               (same 3D fat-free T1 gradient echo: only the series it belongs to differs)
-  timing      portal (60-85 s) against delayed (150-420 s): blood concentration differs by 15-40%, and the dose
-              varies by +-25% from study to study (docs/synthetic-data.md), so intensity alone overlaps
+  timing      portal (60-85 s) against delayed (150-420 s): blood gadolinium is 17-25% lower at 150 s than at
+              60-85 s (about half by 300 s), and the dose varies by +-25% from study to study, so at short
+              delays intensity alone overlaps (the errors cluster there: docs/model.md)
 Prints, per cache, the errors by kind and two macro-F1 figures: as scored, and with every other error corrected
 (what a perfect model of everything a volume does hold would score while these relational errors remain).
 
