@@ -15,6 +15,25 @@ mk() { # name domain seed
     echo "$(date +%T) $1 chunk $first done"
   done
 }
+# One cache per set for ensemble_eval.py / error_breakdown.py: a manifest over the chunks' tensors.
+merge() {
+  mkdir -p all-$1 && cp cache-$1/chunk-0/cache.json all-$1/
+  /usr/bin/python3 - "$1" <<'PY'
+import csv, glob, os, sys
+s = sys.argv[1]
+with open(f"all-{s}/manifest.csv", "w", newline="") as out:
+    w = None
+    for d in sorted(glob.glob(f"cache-{s}/chunk-*")):
+        for r in csv.DictReader(open(f"{d}/manifest.csv")):
+            r["tensor"] = os.path.join("..", d, r["tensor"])
+            if w is None:
+                w = csv.DictWriter(out, fieldnames=list(r))
+                w.writeheader()
+            w.writerow(r)
+PY
+}
 mk v2 train 7004
 mk b2 external 7005
+merge v2
+merge b2
 echo "$(date +%T) all done"
