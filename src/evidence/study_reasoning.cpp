@@ -307,4 +307,33 @@ void link_adc_to_dwi(const std::vector<VolumeResult>& volumes, std::vector<std::
   }
 }
 
+void order_late_phases_by_image(std::vector<VolumeResult>& volumes, std::vector<std::vector<std::string>>& notes) {
+  std::vector<size_t> late;
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    const auto& v = volumes[i];
+    if (v.status == VolumeStatus::Ok && v.image_probs && (v.label == Label::DCE_Portal || v.label == Label::DCE_Delayed))
+      late.push_back(i);
+  }
+  if (late.size() < 2) return;
+  const Label shared = volumes[late[0]].label;
+  for (size_t i : late)
+    if (volumes[i].label != shared) return;
+  auto earliness = [&](size_t i) {
+    const auto& p = *volumes[i].image_probs;
+    return std::log(p[index_of(Label::DCE_Portal)] + 1e-9) - std::log(p[index_of(Label::DCE_Delayed)] + 1e-9);
+  };
+  std::sort(late.begin(), late.end(), [&](size_t a, size_t b) { return earliness(a) > earliness(b); });
+  const std::string all = std::to_string(late.size()) + " late-phase volumes of the study, all labelled " +
+                          std::string(to_string(shared));
+  for (size_t k = 0; k < late.size(); ++k) {
+    auto& v = volumes[late[k]];
+    const Label wanted = k == 0 ? Label::DCE_Portal : Label::DCE_Delayed;
+    if (v.label == wanted) continue;
+    v.label = wanted;
+    v.confidence = v.fused[index_of(wanted)];
+    notes[late[k]].push_back("study order: " + std::string(k == 0 ? "earliest-looking" : "later-looking") + " of " + all +
+                             ": " + std::string(to_string(wanted)));
+  }
+}
+
 }  // namespace mpmri::evidence

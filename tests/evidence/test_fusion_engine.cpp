@@ -186,3 +186,53 @@ TEST(Fusion, BrokenImageProbabilitiesAreIgnoredNotTrusted) {
   EXPECT_EQ(vs[2].label, Label::Other) << vs[2].evidence;
   for (auto& v : vs) EXPECT_NE(v.evidence.find("image probabilities invalid"), std::string::npos) << v.evidence;
 }
+
+namespace {
+
+// A late-phase volume whose image probabilities split between portal and delayed.
+VolumeResult late(const std::string& uid, double p_portal, double p_delayed) {
+  VolumeResult v = deidentified(uid);
+  LabelProbs p;
+  p.fill((1 - p_portal - p_delayed) / (kNumLabels - 2));
+  p[index_of(Label::DCE_Portal)] = p_portal;
+  p[index_of(Label::DCE_Delayed)] = p_delayed;
+  v.image_probs = p;
+  return v;
+}
+
+}  // namespace
+
+TEST(ImageStudyOrder, TwoLateVolumesBothCalledDelayedTheEarlierLookingIsPortal) {
+  std::vector<VolumeResult> vs = {late("later", 0.20, 0.70), late("earlier", 0.40, 0.50)};
+  test::prior_engine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::DCE_Delayed);
+  EXPECT_EQ(vs[1].label, Label::DCE_Portal);
+  EXPECT_NEAR(vs[1].confidence, 0.40, 1e-9);
+  EXPECT_NE(vs[1].evidence.find("study order: earliest-looking of 2 late-phase volumes"), std::string::npos)
+      << vs[1].evidence;
+  EXPECT_EQ(vs[0].evidence.find("study order"), std::string::npos) << "an unchanged label needs no note";
+}
+
+TEST(ImageStudyOrder, TwoLateVolumesBothCalledPortalTheLaterLookingIsDelayed) {
+  std::vector<VolumeResult> vs = {late("earlier", 0.80, 0.10), late("later", 0.55, 0.35)};
+  test::prior_engine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::DCE_Portal);
+  EXPECT_EQ(vs[1].label, Label::DCE_Delayed);
+}
+
+TEST(ImageStudyOrder, LeavesStudiesAloneWhereTheModelAlreadySeparatesThePhasesOrSeesOneLateVolume) {
+  std::vector<VolumeResult> mixed = {late("p", 0.60, 0.30), late("d1", 0.30, 0.60), late("d2", 0.35, 0.55)};
+  test::prior_engine().decide_study(mixed, Mode::Image);
+  EXPECT_EQ(mixed[0].label, Label::DCE_Portal);
+  EXPECT_EQ(mixed[1].label, Label::DCE_Delayed);
+  EXPECT_EQ(mixed[2].label, Label::DCE_Delayed) << "two delayed phases after a portal one stay delayed";
+  std::vector<VolumeResult> one = {late("d", 0.30, 0.60)};
+  test::prior_engine().decide_study(one, Mode::Image);
+  EXPECT_EQ(one[0].label, Label::DCE_Delayed);
+}
+
+TEST(ImageStudyOrder, OnlyImageModeUsesIt) {
+  std::vector<VolumeResult> vs = {late("a", 0.20, 0.70), late("b", 0.40, 0.50)};
+  test::prior_engine().decide_study(vs, Mode::Fusion);  // fusion orders DCE phases with header evidence instead
+  for (const auto& v : vs) EXPECT_EQ(v.evidence.find("late-phase volumes of the study"), std::string::npos) << v.evidence;
+}
