@@ -104,7 +104,10 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
     }
     if (no_image && mode == Mode::Fusion) decision_notes[i] += (decision_notes[i].empty() ? "" : "; ") + std::string("no image probabilities: header only");
   }
-  if (mode == Mode::Image) order_late_phases_by_image(volumes, study_notes);
+  if (mode == Mode::Image) {
+    order_late_phases_by_image(volumes, study_notes);
+    keep_one_high_b_per_series(volumes, study_notes);
+  }
   if (mode != Mode::Image) link_adc_to_dwi(volumes, study_notes);
 
   for (size_t i = 0; i < n; ++i) {

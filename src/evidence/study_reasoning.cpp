@@ -336,4 +336,28 @@ void order_late_phases_by_image(std::vector<VolumeResult>& volumes, std::vector<
   }
 }
 
+void keep_one_high_b_per_series(std::vector<VolumeResult>& volumes, std::vector<std::vector<std::string>>& notes) {
+  std::map<std::string, std::vector<size_t>> by_series;
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    const auto& v = volumes[i];
+    if (v.status == VolumeStatus::Ok && v.image_probs && v.label == Label::DWI_HighB)
+      by_series[v.info.header.series_uid].push_back(i);
+  }
+  const int high = index_of(Label::DWI_HighB);
+  for (auto& [uid, members] : by_series) {
+    if (members.size() < 2) continue;
+    const size_t keep = *std::max_element(members.begin(), members.end(), [&](size_t a, size_t b) {
+      return (*volumes[a].image_probs)[high] < (*volumes[b].image_probs)[high];
+    });
+    for (size_t i : members) {
+      if (i == keep) continue;
+      volumes[i].label = Label::Other;
+      volumes[i].confidence = 1 - volumes[i].fused[high];
+      notes[i].push_back("series order: " + std::to_string(members.size()) +
+                         " volumes of the series look high-b and DWI_HighB is only the highest b of a series; "
+                         "volume " + std::to_string(volumes[keep].info.volume_index) + " looks higher: Other");
+    }
+  }
+}
+
 }  // namespace mpmri::evidence

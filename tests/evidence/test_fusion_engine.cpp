@@ -236,3 +236,36 @@ TEST(ImageStudyOrder, OnlyImageModeUsesIt) {
   test::prior_engine().decide_study(vs, Mode::Fusion);  // fusion orders DCE phases with header evidence instead
   for (const auto& v : vs) EXPECT_EQ(v.evidence.find("late-phase volumes of the study"), std::string::npos) << v.evidence;
 }
+
+namespace {
+
+VolumeResult dwi_volume(const std::string& series_uid, int index, double p_high) {
+  VolumeResult v = deidentified(series_uid + "-" + std::to_string(index));
+  v.info.header.series_uid = series_uid;
+  v.info.volume_index = index;
+  v.image_probs = test::probs(Label::DWI_HighB, p_high);
+  return v;
+}
+
+}  // namespace
+
+TEST(ImageSeriesOrder, OnlyTheMostHighBLookingVolumeOfASeriesKeepsDwiHighB) {
+  std::vector<VolumeResult> vs = {dwi_volume("s", 0, 0.70), dwi_volume("s", 1, 0.95), dwi_volume("s", 2, 0.80)};
+  test::prior_engine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::Other);
+  EXPECT_EQ(vs[1].label, Label::DWI_HighB);
+  EXPECT_EQ(vs[2].label, Label::Other);
+  EXPECT_NEAR(vs[2].confidence, 0.20, 1e-9);
+  EXPECT_NE(vs[2].evidence.find("volume 1 looks higher: Other"), std::string::npos) << vs[2].evidence;
+  EXPECT_EQ(vs[1].evidence.find("series order"), std::string::npos) << vs[1].evidence;
+}
+
+TEST(ImageSeriesOrder, VolumesOfDifferentSeriesEachKeepTheirLabel) {
+  // Exports that put each b-value in its own series give no series to compare within.
+  std::vector<VolumeResult> vs = {dwi_volume("s1", 0, 0.70), dwi_volume("s2", 0, 0.95)};
+  test::prior_engine().decide_study(vs, Mode::Image);
+  EXPECT_EQ(vs[0].label, Label::DWI_HighB);
+  EXPECT_EQ(vs[1].label, Label::DWI_HighB);
+  test::prior_engine().decide_study(vs, Mode::Fusion);
+  for (const auto& v : vs) EXPECT_EQ(v.evidence.find("series order"), std::string::npos) << v.evidence;
+}
