@@ -21,27 +21,40 @@ from mpmri_net import ResNet3D  # noqa: E402
 from train import CLASSES, load_cache, load_npz, predict  # noqa: E402
 
 
+MEMBER_HELP = "NAME:WIDTHS:BEST_NPZ[:BLOCKS] (blocks default 1,1,1,1)"
+
+
+def parse_member(spec):
+    """NAME:WIDTHS:BEST_NPZ[:BLOCKS] -> (name, widths, npz path, blocks)."""
+    name, widths, npz, blocks = (spec.split(":") + ["1,1,1,1"])[:4]
+    return name, tuple(int(w) for w in widths.split(",")), npz, tuple(int(b) for b in blocks.split(","))
+
+
+def member_probs(member, X, flipped=None):
+    """[softmax of one member's weights on X] and, when `flipped` (X's x-mirror) is given, its softmax on that."""
+    _, widths, npz, blocks = member
+    model = ResNet3D(len(CLASSES), widths=widths, blocks=blocks, grid_zyx=X.shape[1:])
+    load_npz(model, npz)
+    idx = np.arange(len(X))
+    return [predict(model, inputs, idx, 64, "cpu") for inputs in (X, flipped) if inputs is not None]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--member", action="append", required=True, help="NAME:WIDTHS:BEST_NPZ[:BLOCKS] (blocks default 1,1,1,1)")
+    ap.add_argument("--member", action="append", required=True, help=MEMBER_HELP)
     ap.add_argument("--cache", nargs="+", required=True, help="NAME=CACHE_DIR (the first is the one to choose on)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    members = [(m.split(":") + ["1,1,1,1"])[:4] for m in args.member]
+    members = [parse_member(m) for m in args.member]
     caches = [c.split("=", 1) for c in args.cache]
     probs, truth = {}, {}
     for cname, cdir in caches:
         X, y, _, card = load_cache(cdir)
         truth[cname] = y
-        idx = np.arange(len(y))
         flipped = np.ascontiguousarray(X[..., ::-1])  # x is the last axis (z, y, x)
-        for name, widths, npz, blocks in members:
-            model = ResNet3D(len(CLASSES), widths=tuple(int(w) for w in widths.split(",")),
-                             blocks=tuple(int(b) for b in blocks.split(",")), grid_zyx=X.shape[1:])
-            load_npz(model, npz)
-            probs[cname, name, False] = predict(model, X, idx, 64, "cpu")
-            probs[cname, name, True] = predict(model, flipped, idx, 64, "cpu")
+        for member in members:
+            probs[cname, member[0], False], probs[cname, member[0], True] = member_probs(member, X, flipped)
     rows = []
     names = [m[0] for m in members]
     for r in range(1, len(names) + 1):

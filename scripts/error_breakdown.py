@@ -27,9 +27,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ensemble_eval import MEMBER_HELP, member_probs, parse_member  # noqa: E402
 from metrics import classification_metrics  # noqa: E402
-from mpmri_net import ResNet3D  # noqa: E402
-from train import CLASSES, load_cache, load_npz, predict  # noqa: E402
+from train import CLASSES, load_cache  # noqa: E402
 
 DWI_KINDS = {"dwi_b0", "dwi_lowb", "dwi_highb"}
 DCE_LATE = {"DCE_Portal", "DCE_Delayed"}
@@ -65,7 +65,7 @@ def error_kind(row, truth, pred, b_values):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--member", action="append", required=True, help="NAME:WIDTHS:BEST_NPZ[:BLOCKS]")
+    ap.add_argument("--member", action="append", required=True, help=MEMBER_HELP)
     ap.add_argument("--cache", nargs="+", required=True,
                     help="NAME=CACHE_DIR[,VOLUMES_CSV] (a header-mode volumes.csv of the same studies gives the "
                          "b-values of DWI series that hold one b each; without it their errors count as 'image')")
@@ -73,21 +73,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    members = [(m.split(":") + ["1,1,1,1"])[:4] for m in args.member]
+    members = [parse_member(m) for m in args.member]
     print(f"members: {' + '.join(m[0] for m in members)}{' +flip' if args.flip else ''}")
     for cname, spec in (c.split("=", 1) for c in args.cache):
         cdir, _, volumes_csv = spec.partition(",")
         b_values = read_b_values(volumes_csv)
         X, y, rows, _ = load_cache(cdir)
-        idx = np.arange(len(y))
-        p = 0
-        for _, widths, npz, blocks in members:
-            model = ResNet3D(len(CLASSES), widths=tuple(int(w) for w in widths.split(",")),
-                             blocks=tuple(int(b) for b in blocks.split(",")), grid_zyx=X.shape[1:])
-            load_npz(model, npz)
-            p = p + predict(model, X, idx, 64, "cpu")
-            if args.flip:
-                p = p + predict(model, np.ascontiguousarray(X[..., ::-1]), idx, 64, "cpu")
+        flipped = np.ascontiguousarray(X[..., ::-1]) if args.flip else None  # x is the last axis (z, y, x)
+        p = sum(sum(member_probs(m, X, flipped)) for m in members)
         pred = p.argmax(1)
         kinds = collections.Counter()
         pairs = collections.Counter()

@@ -107,8 +107,9 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
   if (mode == Mode::Image) {
     order_late_phases_by_image(volumes, study_notes);
     keep_one_high_b_per_series(volumes, study_notes);
+  } else {
+    link_adc_to_dwi(volumes, study_notes);
   }
-  if (mode != Mode::Image) link_adc_to_dwi(volumes, study_notes);
 
   for (size_t i = 0; i < n; ++i) {
     auto& v = volumes[i];
