@@ -62,6 +62,9 @@ struct HeaderInfo {
   std::string transfer_syntax_uid;
   bool enhanced = false;                     // enhanced multi-frame source
   bool mosaic = false;                       // Siemens mosaic (treated as 2D, see docs/vendor-quirks.md)
+  // Modality (0008,0060) names another modality (CT, PT, SR, OT, ...): none of the ten labels applies and no
+  // model runs on it. An absent Modality (stripped headers, NIfTI without a sidecar) is taken as MR.
+  bool other_modality() const;
 };
 
 // One 3D volume found in a series: its header, split key, and the slices that make it, sorted along the normal.
@@ -76,6 +79,11 @@ struct VolumeInfo {
   std::array<double, 2> pixel_spacing{};  // column spacing, row spacing (mm)
   std::vector<std::string> warnings;  // gaps, uneven spacing, missing slices...
   std::string id() const;    // series_uid + "#" + volume_index, unique within a scan
+  // The volume's own TE / b / temporal position: the split key when the series was split on it (the header
+  // holds the first slice's value then), else the header's. Every reader asks here.
+  std::optional<double> echo_time_ms() const { return key.echo_time_ms ? key.echo_time_ms : header.echo_time_ms; }
+  std::optional<double> b_value() const { return key.b_value ? key.b_value : header.b_value; }
+  std::optional<int> temporal_index() const { return key.temporal_index ? key.temporal_index : header.temporal_index; }
 };
 
 // Decoded voxels with geometry in LPS. Index order x fastest (column), then y (row), then z (slice).

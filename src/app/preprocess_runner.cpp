@@ -75,9 +75,9 @@ bool matches(const TruthRow& row, const VolumeInfo& v) {
     if (want.empty()) return true;
     return w && have && std::abs(*w - *have) <= tol;
   };
-  auto te = v.key.echo_time_ms ? v.key.echo_time_ms : v.header.echo_time_ms;
-  auto b = v.key.b_value ? v.key.b_value : v.header.b_value;
-  auto t = v.key.temporal_index ? v.key.temporal_index : v.header.temporal_index;
+  auto te = v.echo_time_ms();
+  auto b = v.b_value();
+  auto t = v.temporal_index();
   std::optional<double> td = t ? std::optional<double>(*t) : std::nullopt;
   return close(row.echo_time_ms, te, 0.01) && close(row.b_value, b, 1.0) && close(row.temporal_index, td, 0.0);
 }

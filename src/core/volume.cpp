@@ -1,5 +1,6 @@
 #include "mpmri/volume.hpp"
 
+#include <cctype>
 #include <sstream>
 #include <tuple>
 
@@ -26,6 +27,13 @@ static auto tie_key(const VolumeKey& k) {
 }
 bool VolumeKey::operator<(const VolumeKey& o) const { return tie_key(*this) < tie_key(o); }
 bool VolumeKey::operator==(const VolumeKey& o) const { return tie_key(*this) == tie_key(o); }
+
+bool HeaderInfo::other_modality() const {
+  std::string m;
+  for (char c : modality)
+    if (c != ' ') m.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return !m.empty() && m != "MR";
+}
 
 std::string VolumeInfo::id() const { return header.series_uid + "#" + std::to_string(volume_index); }
 

@@ -30,9 +30,9 @@ std::vector<ReportVolume> report_volumes(const StudyResult& study, const std::st
     for (const auto& part : h.image_type) v.image_type += (v.image_type.empty() ? "" : "\\") + part;
     v.series_number = h.series_number;
     v.volume_index = r.info.volume_index;
-    auto te = r.info.key.echo_time_ms ? r.info.key.echo_time_ms : h.echo_time_ms;
-    auto b = r.info.key.b_value ? r.info.key.b_value : h.b_value;
-    v.temporal_index = r.info.key.temporal_index ? r.info.key.temporal_index : h.temporal_index;
+    auto te = r.info.echo_time_ms();
+    auto b = r.info.b_value();
+    v.temporal_index = r.info.temporal_index();
     if (te) v.key += "TE=" + fmt(*te);
     if (b) v.key += (v.key.empty() ? "" : " ") + std::string("b=") + fmt(*b);
     if (v.temporal_index) v.key += (v.key.empty() ? "" : " ") + std::string("t=") + std::to_string(*v.temporal_index);

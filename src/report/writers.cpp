@@ -30,14 +30,6 @@ std::string opt_num(const std::optional<T>& v) {
   return v ? num(static_cast<double>(*v)) : std::string();
 }
 
-// The volume's own value: the split key when the series was split on it, else the header's.
-std::optional<double> volume_te(const VolumeInfo& v) {
-  return v.key.echo_time_ms ? v.key.echo_time_ms : v.header.echo_time_ms;
-}
-std::optional<double> volume_b(const VolumeInfo& v) { return v.key.b_value ? v.key.b_value : v.header.b_value; }
-std::optional<int> volume_t(const VolumeInfo& v) {
-  return v.key.temporal_index ? v.key.temporal_index : v.header.temporal_index;
-}
 std::string volume_image_type(const VolumeInfo& v) {
   if (!v.key.image_type.empty()) return v.key.image_type;
   std::string out;
@@ -144,9 +136,9 @@ std::string volumes_csv_rows(const StudyResult& study) {
                                   std::to_string(h.series_number),
                                   h.series_description,
                                   std::to_string(v.info.volume_index),
-                                  opt_num(volume_te(v.info)),
-                                  opt_num(volume_b(v.info)),
-                                  opt_num(volume_t(v.info)),
+                                  opt_num(v.info.echo_time_ms()),
+                                  opt_num(v.info.b_value()),
+                                  opt_num(v.info.temporal_index()),
                                   volume_image_type(v.info),
                                   ok ? std::string(to_string(v.label)) : "",
                                   ok ? num(v.confidence, "%.4f") : ""};
