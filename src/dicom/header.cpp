@@ -155,6 +155,10 @@ bool looks_like_dicom(const std::string& path, std::string& reason) {
     unsigned group_le = buf[0] | (buf[1] << 8), group_be = (buf[0] << 8) | buf[1];
     if (group_le == 0x0002 || group_le == 0x0008 || group_be == 0x0008) return true;
   }
+  if (got >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
+    reason = "gzip-compressed (not read: decompress it with gunzip first)";
+    return false;
+  }
   reason = "not DICOM (no DICM marker at byte 128 and no leading group 0002/0008 tag)";
   return false;
 }

@@ -20,13 +20,25 @@ namespace fs = std::filesystem;
 namespace mpmri {
 
 namespace {
+constexpr const char* kHiddenReason = "hidden file or macOS metadata (AppleDouble '._*', .DS_Store, __MACOSX/): not DICOM";
+
+// Names that start with '.' (macOS AppleDouble '._1-01.dcm' beside every file copied through a Mac, .DS_Store)
+// and the __MACOSX/ folder of zip archives made on a Mac hold metadata, never images.
+bool hidden_entry(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return (!name.empty() && name[0] == '.' && name != "." && name != "..") || name == "__MACOSX";
+}
+
 // A skip is an error (it counts in the exit code) unless it is a file we are meant to pass over:
-// a non-DICOM file without a DICOM-like name, a DICOMDIR, a non-image object, a colour map,
-// or a folder we already visited through another link.
+// a non-DICOM file without a DICOM-like name, a hidden or macOS metadata file, a DICOMDIR, a non-image
+// object, a colour map, or a folder we already visited through another link. A gzip-compressed DICOM
+// (.dcm.gz) was not read, so it counts.
 bool skip_is_error(const std::string& path, const std::string& reason) {
   auto starts = [&](const char* p) { return reason.rfind(p, 0) == 0; };
-  if (starts("DICOMDIR") || starts("duplicate") || starts("no pixel data") || starts("colour image") || starts("folder already visited"))
+  if (starts("DICOMDIR") || starts("duplicate") || starts("no pixel data") || starts("colour image") || starts("folder already visited") ||
+      starts(kHiddenReason))
     return false;
+  if (starts("gzip-compressed")) return path.size() > 7 && path.compare(path.size() - 7, 7, ".dcm.gz") == 0;
   if (starts("not DICOM") || starts("empty file")) {
     std::string ext = fs::path(path).extension().string();
     for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -78,6 +90,10 @@ std::vector<std::string> list_files(const std::vector<std::string>& roots, std::
       if (ec) {
         skipped.push_back({dir.string(), "error while listing folder: " + ec.message()});
         break;
+      }
+      if (hidden_entry(it->path())) {
+        skipped.push_back({it->path().string(), kHiddenReason});
+        continue;
       }
       std::error_code sec;
       auto st = it->status(sec);  // follows symlinks

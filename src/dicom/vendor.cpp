@@ -67,9 +67,26 @@ std::map<std::string, std::vector<std::string>> parse_csa(const std::vector<unsi
   return out;
 }
 
+bool ge_diffusion_acquisition(DcmItem* ds) {
+  auto any_of = [](const std::vector<std::string>& values, std::initializer_list<const char*> wanted) {
+    for (const auto& v : values)
+      for (const char* w : wanted)
+        if (upper(trim(v)) == w) return true;
+    return false;
+  };
+  if (any_of(get_strings(ds, DCM_ScanningSequence), {"EP"})) return true;
+  if (any_of(get_strings(ds, DCM_ScanOptions), {"EPI_GEMS", "EPI2_GEMS"})) return true;
+  if (any_of(get_strings(ds, DCM_ImageType), {"DIFFUSION"})) return true;
+  if (get_private_number(ds, DcmTagKey(0x0019, 0x10BB), 0)) return true;  // diffusion gradient, frequency axis
+  const std::string psd = upper(get_string(ds, DcmTagKey(0x0019, 0x109C)));  // PulseSequenceName: epi2, fgre, ...
+  return psd.find("EPI") != std::string::npos || psd.find("DIFF") != std::string::npos;
+}
+
 std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufacturer) {
   if (auto v = get_number(ds, DCM_DiffusionBValue)) return BValue{*v, "(0018,9087)"};
-  if (contains(manufacturer, "GE")) {
+  // GE fills slop_int_6..9 (0043,1039) on ordinary series too (a 2D dual-echo fgre holds [0, 32, 0, 0]): it is a
+  // b-value only on a diffusion acquisition, as dcm2niix reads it (docs/vendor-quirks.md).
+  if (contains(manufacturer, "GE") && ge_diffusion_acquisition(ds)) {
     if (auto v = get_private_number(ds, DcmTagKey(0x0043, 0x1039), 0)) return BValue{ge_b_value(*v), tag_name(0x0043, 0x1039)};
   }
   if (contains(manufacturer, "SIEMENS")) {

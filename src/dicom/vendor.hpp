@@ -17,6 +17,10 @@ struct BValue {
 };
 
 // Classic (one image per file) b-value chain: standard tag, then vendor private tags.
+// A GE acquisition that can carry a b-value in (0043,1039): EPI (ScanningSequence EP, ScanOptions EPI_GEMS),
+// ImageType DIFFUSION, a GE diffusion gradient (0019,10BB) or an EPI/diffusion PulseSequenceName (0019,109C).
+bool ge_diffusion_acquisition(DcmItem* ds);
+
 std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufacturer);
 // Diffusion gradient direction when known (standard or vendor private); used to tell DWI directions apart.
 std::optional<std::array<double, 3>> classic_gradient(DcmItem* ds);

@@ -91,6 +91,39 @@ TEST(dicomBadInput, RandomBytesNamedDcm) {
   expect_good_series(r);
 }
 
+// Archives copied through macOS carry '._name' AppleDouble files beside every file, .DS_Store, and __MACOSX/
+// in zips: metadata, skipped with a reason, never errors (they once made every real TCGA-LIHC run exit 3).
+TEST(dicomBadInput, HiddenAndMacMetadataFilesAreSkippedNotFailed) {
+  TempDir t;
+  mpmri::test::write_good_series(t.path);
+  write_bytes(t.path / "._slice1.dcm", std::string("\0\x05\x16\x07\0\x02\0\0Mac OS X        ", 24));
+  write_bytes(t.path / ".DS_Store", "Bud1");
+  fs::create_directories(t.path / "__MACOSX");
+  write_bytes(t.path / "__MACOSX" / "slice1.dcm", "junk");
+  auto r = scan_folders({t.path.string()});
+  for (const auto* p : {"._slice1.dcm", ".DS_Store", "__MACOSX"}) {
+    auto* s = skipped_entry(r, t.path / p);
+    ASSERT_NE(s, nullptr) << p;
+    EXPECT_FALSE(s->is_error) << p << ": " << s->reason;
+    EXPECT_NE(s->reason.find("AppleDouble"), std::string::npos) << s->reason;
+  }
+  EXPECT_EQ(skipped_entry(r, t.path / "__MACOSX" / "slice1.dcm"), nullptr) << "__MACOSX/ is not entered";
+  expect_good_series(r);
+}
+
+// A gzip-compressed DICOM (dcm_qa ships *.dcm.gz) is named for what it is, and counts as not read.
+TEST(dicomBadInput, GzipCompressedDicomIsNamedAsSuch) {
+  TempDir t;
+  mpmri::test::write_good_series(t.path);
+  write_bytes(t.path / "slice.dcm.gz", std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03junk", 14));
+  auto r = scan_folders({t.path.string()});
+  auto* s = skipped_entry(r, t.path / "slice.dcm.gz");
+  ASSERT_NE(s, nullptr);
+  EXPECT_NE(s->reason.find("gzip-compressed"), std::string::npos) << s->reason;
+  EXPECT_TRUE(s->is_error) << "a DICOM that was not read counts in the exit code";
+  expect_good_series(r);
+}
+
 TEST(dicomBadInput, TruncatedFile) {
   TempDir t;
   mpmri::test::write_good_series(t.path);

@@ -52,10 +52,30 @@ TEST(dicomVendor, GeFlaggedBValue) {
   DcmDataset ds;
   ds.putAndInsertString(DcmTagKey(0x0043, 0x0010), "GEMS_PARM_01");
   ds.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "1000000800\\8\\0\\0");
+  ds.putAndInsertString(DCM_ScanningSequence, "EP\\SE");
   auto b = classic_b_value(&ds, "GE MEDICAL SYSTEMS");
   ASSERT_TRUE(b);
   EXPECT_DOUBLE_EQ(b->value, 800);
   EXPECT_EQ(b->source, "(0043,1039)");
+}
+
+// GE writes (0043,1039) on ordinary series too: the real CPTAC-CCRCC 'Ax T1 DualEcho' fgre holds [0, 32, 0, 0].
+TEST(dicomVendor, GeSlopIntegerIsNoBValueOutsideDiffusion) {
+  DcmDataset ds;
+  ds.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "0\\32\\0\\0");
+  ds.putAndInsertString(DCM_ScanningSequence, "GR");
+  ds.putAndInsertString(DCM_ScanOptions, "FAST_GEMS\\EDR_GEMS\\FILTERED_GEMS\\ACC_GEMS");
+  ds.putAndInsertString(DcmTag(0x0019, 0x109C, EVR_LO), "fgre");
+  EXPECT_FALSE(classic_b_value(&ds, "GE MEDICAL SYSTEMS"));
+  for (auto [tag, value] : {std::pair{DcmTagKey(DCM_ScanOptions), "SAT_GEMS\\EPI_GEMS\\FS"},
+                            std::pair{DcmTagKey(DCM_ImageType), "ORIGINAL\\PRIMARY\\DIFFUSION"}}) {
+    DcmDataset dwi;
+    dwi.putAndInsertString(DcmTag(0x0043, 0x1039, EVR_IS), "1000\\8\\0\\0");
+    dwi.putAndInsertString(tag, value);
+    auto b = classic_b_value(&dwi, "GE MEDICAL SYSTEMS");
+    ASSERT_TRUE(b) << value;
+    EXPECT_DOUBLE_EQ(b->value, 1000);
+  }
 }
 
 TEST(dicomVendor, StandardTagWinsOverPrivate) {
