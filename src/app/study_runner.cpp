@@ -60,7 +60,7 @@ void load_and_prepare(StudyWork& work, const ClassifyOptions& options, const Mod
       } catch (const std::exception& e) {  // a missing thumbnail must not cost the volume its label
         spdlog::warn("no thumbnail for {}: {}", v.info.id(), e.what());
       }
-      if (card) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
+      if (card && !v.info.header.other_modality()) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
     } catch (const std::exception& e) {
       v.status = VolumeStatus::Failed;
       v.reason = e.what();
@@ -72,7 +72,8 @@ void infer(StudyWork& work, ImageClassifier& classifier) {
   std::vector<std::vector<float>> batch;
   std::vector<size_t> index;
   for (size_t i = 0; i < work.result.volumes.size(); ++i) {
-    if (work.result.volumes[i].status != VolumeStatus::Ok) continue;
+    // Another modality (a CT in the patient's folder) is Other before any model runs (DecisionEngine).
+    if (work.result.volumes[i].status != VolumeStatus::Ok || work.result.volumes[i].info.header.other_modality()) continue;
     batch.push_back(std::move(work.inputs[i]));
     index.push_back(i);
   }

@@ -78,6 +78,14 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
   for (size_t i = 0; i < n; ++i) {
     auto& v = volumes[i];
     if (v.status != VolumeStatus::Ok) continue;
+    if (v.info.header.other_modality()) {  // in every mode: no model ran on it (the study runner skips it)
+      v.fused = LabelProbs{};
+      v.fused[index_of(Label::Other)] = 1;
+      v.label = Label::Other;
+      v.confidence = 1;
+      if (mode == Mode::Image) decision_notes[i] = "Modality " + v.info.header.modality + ": not MR, none of the liver MR classes";
+      continue;
+    }
     const bool no_image = !v.image_probs && mode != Mode::Header;
     const int best = argmax(v.fused);
     double support = v.fused[best];
@@ -175,8 +183,8 @@ std::vector<SeriesResult> DecisionEngine::summarize_series(const std::vector<Vol
       auto acq = ok;
       // Acquisition time first; echoes of one shot share it, so then echo time (the first echo first),
       // then temporal position; volume order otherwise.
-      auto te = [](const VolumeResult* v) { return v->info.key.echo_time_ms ? v->info.key.echo_time_ms : v->info.header.echo_time_ms; };
-      auto tp = [](const VolumeResult* v) { return v->info.key.temporal_index ? v->info.key.temporal_index : v->info.header.temporal_index; };
+      auto te = [](const VolumeResult* v) { return v->info.echo_time_ms(); };
+      auto tp = [](const VolumeResult* v) { return v->info.temporal_index(); };
       std::stable_sort(acq.begin(), acq.end(), [&](const VolumeResult* a, const VolumeResult* b) {
         auto ta = a->info.header.acquisition_time_s, tb = b->info.header.acquisition_time_s;
         if (ta && tb && *ta != *tb) return *ta < *tb;

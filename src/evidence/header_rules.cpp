@@ -115,8 +115,8 @@ class Rules {
         hits_(match_keywords(keywords, h_.series_description, h_.protocol_name)),
         words_(tokenize(h_.series_description + " " + h_.protocol_name)) {
     if (scan_.empty()) infer_scanning_sequence();
-    f_.echo_time_ms = v.key.echo_time_ms ? v.key.echo_time_ms : h_.echo_time_ms;
-    f_.b_value = v.key.b_value ? v.key.b_value : h_.b_value;
+    f_.echo_time_ms = v.echo_time_ms();
+    f_.b_value = v.b_value();
     f_.epi = has(scan_, "EP") || contains_ci(h_.sequence_name, "ep2d") || contains_ci(h_.sequence_name, "*ep") ||
              contains_ci(h_.sequence_name, "epi");
     f_.gre = has(scan_, "GR") && !f_.epi;
@@ -179,6 +179,8 @@ class Rules {
 
   // Objects that are not acquired magnitude MR images: decisive.
   void not_an_image() {
+    if (h_.other_modality())
+      e_.decisive(Label::Other, lr("decisive"), "Modality " + h_.modality + ": not MR, none of the liver MR classes");
     if (h_.sop_class_uid.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0)
       e_.decisive(Label::Other, lr("decisive"), "secondary capture (SOP class " + h_.sop_class_uid + "): not a target");
     if (!h_.photometric.empty() && h_.photometric.rfind("MONOCHROME", 0) != 0)
@@ -219,10 +221,32 @@ class Rules {
         return;
       }
     }
+    const bool directional = !h_.diffusion_directionality.empty() && upper(h_.diffusion_directionality) != "NONE";
+    const bool diffusion_sequence = (f_.epi && !gre_epi) || diffusion_type || directional ||
+                                    contains_ci(h_.sequence_name, "ep_b") || contains_ci(h_.sequence_name, "diff");
+    // A b-value means diffusion only where the acquisition can be diffusion-weighted. DiffusionBValue
+    // (0018,9087) is carried on every frame by some converters and vendors (a Philips 3D T1 TFE dynamic phase
+    // converted from enhanced MR holds b=0), and b=0 is what any image would have: b=0 counts as a low-b
+    // diffusion image only beside other diffusion evidence (spin-echo EPI, a diffusion ImageType or
+    // directionality, or a b > 0 in the same acquisition), and no b counts on a gradient echo that is not EPI
+    // (clinical DWI is spin-echo EPI on every vendor; docs/decision.md). GE's (0043,1039) is already read only
+    // for diffusion series by the loader (docs/vendor-quirks.md).
+    if (f_.b_value) {
+      const bool low = *f_.b_value < 1;
+      const bool other_b_in_acquisition = series_.max_b && *series_.max_b >= 1;
+      std::string why;
+      if (low && gre_epi) why = "gradient-echo EPI";  // GE writes b=0 on every EPI
+      else if (low && !diffusion_sequence && !other_b_in_acquisition) why = "no other diffusion evidence";
+      else if (f_.gre && !diffusion_sequence) why = "a gradient echo that is not EPI";
+      if (!why.empty()) {
+        e_.note("b=" + b_text(*f_.b_value) + (h_.b_value_source.empty() ? "" : " in " + h_.b_value_source) + " ignored: " + why);
+        f_.b_value.reset();
+      }
+    }
     if (adc) {
       e_.decisive(Label::ADC, lr("decisive"), "ImageType " + joined(it_) + ": ADC map");
       f_.diffusion = true;
-    } else if (f_.b_value && !(gre_epi && *f_.b_value < 1)) {  // GE writes b=0 on every EPI
+    } else if (f_.b_value) {
       f_.diffusion = true;
       const double b = *f_.b_value, maxb = series_.max_b.value_or(b);
       std::string src = h_.b_value_source.empty() ? "" : " from " + h_.b_value_source;
@@ -238,8 +262,7 @@ class Rules {
       f_.diffusion = true;
       e_.support(Label::DWI_HighB, lr("trace_image_type"), "ImageType TRACEW without a b-value: trace-weighted DWI");
     } else if (diffusion_type || (f_.epi && !gre_epi && (has(scan_, "SE") || f_.echo_time_ms)) ||
-               contains_ci(h_.sequence_name, "ep_b") || contains_ci(h_.sequence_name, "diff") ||
-               (!h_.diffusion_directionality.empty() && upper(h_.diffusion_directionality) != "NONE")) {
+               contains_ci(h_.sequence_name, "ep_b") || contains_ci(h_.sequence_name, "diff") || directional) {
       // Without a b-value the header cannot tell a high-b image from a b0/low-b one (Other) or from the ADC map
       // (de-identification and some vendors drop the b-value tags): it speaks for all three alike and
       // against the rest; the pixels and the ADC link decide between them.
@@ -288,6 +311,9 @@ class Rules {
       for (const char* w : {"fs", "spair", "spir", "fatsat", "stir", "tirm", "chemsat"})
         if (word(w)) fs_reason_ = std::string("'") + w + "' in the description";
     if (fs_reason_.empty() && keyword_fired("t2_fs")) fs_reason_ = "fat-suppression words in the description";
+    // Only an explicit statement counts against fat suppression: vendors mark it in ScanOptions, private tags
+    // or not at all, and de-identification drops ScanOptions, so an absent flag is no evidence either way.
+    no_fat_suppression_stated_ = fs_reason_.empty() && (sss == "NONE" || sss == "WATER");
     dixon_water_ = has(it_, "WATER") || (it_.size() > 2 && (it_[2] == "W" || (has(it_, "DIXON") && has(it_, "W"))));
     if (dixon_water_ && dynamic_ && fs_reason_.empty()) fs_reason_ = "Dixon water image";
     f_.fat_suppressed = !fs_reason_.empty();
@@ -319,8 +345,12 @@ class Rules {
                    what + (h_.slice_thickness_mm ? ", " + fmt(*h_.slice_thickness_mm) + " mm slab" : "") + ": heavily T2-weighted (MRCP)");
       else if (f_.fat_suppressed)
         e_.support(Label::T2WI_Fs, lr("t2_fat_suppressed"), what + " with fat suppression (" + fs_reason_ + "): T2-weighted FS");
+      else if (no_fat_suppression_stated_)
+        e_.support(Label::Other, lr("t2_not_fat_suppressed"),
+                   what + ", SpectrallySelectedSuppression " + h_.spectrally_selected_suppression + ": T2-weighted, not FS");
       else
-        e_.support(Label::Other, lr("t2_not_fat_suppressed"), what + " without fat suppression: T2-weighted, not FS");
+        e_.support({Label::T2WI_Fs, Label::Other}, lr("t2_not_fat_suppressed"),
+                   what + ": T2-weighted; fat suppression not recorded (an absent flag is no evidence), FS or not");
     }
     if (f_.gre && f_.inversion && h_.inversion_time_ms && *h_.inversion_time_ms > 300)
       e_.support(Label::Other, lr("ir_prepared_gre"), "inversion-prepared GRE TI " + fmt(*h_.inversion_time_ms) + " ms (MPRAGE-like): not a target");
@@ -334,6 +364,12 @@ class Rules {
     const auto te = f_.echo_time_ms;
     const auto& cs = params_.chemical_shift;
     if (!f_.gre || f_.fat_suppressed || !te || !tr || *tr > cs.max_tr_ms || dixon_phase_) return;
+    // In/opposed phase is an acquisition (dual echo, Dixon, or a pair of single-echo series), not a TE: the
+    // 3D GRE of a dynamic run uses TE 1.1-2.3 ms, right on the opposed/in-phase points at 1.5 and 3 T.
+    if (dynamic_ || f_.contrast_given) {
+      e_.note("T1 GRE of a dynamic or contrast-enhanced run: its TE says nothing of in/opposed phase");
+      return;
+    }
     if (f_.inversion && h_.inversion_time_ms.value_or(0) > 0) return;
     // A TE of 0 is no echo (computed maps carry it); a decisive rule (phase map, localizer, reformat, ADC) or a
     // field-map acquisition already says what the image is, and its TE must not pair it as an in/opposed echo.
@@ -357,6 +393,9 @@ class Rules {
       }
     }
     const bool weak = derived_;
+    // An acquired single-echo image is in/opposed only beside the other phase: the study-level pairing
+    // (same geometry, the other TE) gives the support; alone, its TE is no evidence.
+    const bool awaits_partner = !weak && series_.echo_times.size() < 2;
     const double strength = weak ? lr("chemical_shift_derived") : lr("chemical_shift_phase");
     const std::string derived_note = weak ? "; derived image, so water/fat maps may share this TE" : "";
     f_.fat_water_cycles = fat_water_cycles(h_, *te, cs.fat_ppm);
@@ -375,6 +414,11 @@ class Rules {
     // nothing else names it (GE and de-identified Dixon keep W/F only in descriptions or private tags), the TE
     // speaks for both alike.
     auto phase = [&](Label l, const char* what) {
+      if (awaits_partner) {
+        f_.chemical_shift_awaits_partner = true;
+        e_.note(at + what + cyc + "; single echo: counts only paired with the other phase");
+        return;
+      }
       e_.support(weak ? std::vector<Label>{l, Label::Other} : std::vector<Label>{l}, strength, at + what + cyc);
     };
     if (std::abs(frac - 0.5) <= cs.margin_cycles) {
@@ -465,6 +509,7 @@ class Rules {
   EvidenceBuilder e_;
   VolumeFacts f_;
   bool derived_ = false, dynamic_ = false, dixon_water_ = false, dixon_phase_ = false, field_map_ = false;
+  bool no_fat_suppression_stated_ = false;
   std::string fs_reason_, own_phase_or_map_;
 };
 

@@ -30,6 +30,7 @@ struct VolumeFacts {
   bool dce_candidate = false;     // 3D T1 GRE, fat-suppressed or dynamic: one of the four DCE phases
   bool contrast_given = false;    // ContrastBolusAgent filled in
   ChemicalShift chemical_shift = ChemicalShift::NotApplicable;
+  bool chemical_shift_awaits_partner = false;  // single-echo in/opposed TE: supported only when paired in the study
   std::optional<double> fat_water_cycles;  // TE x fat-water frequency difference
   std::optional<double> echo_time_ms, b_value;
 };

@@ -57,6 +57,21 @@ double FusionParams::lr(const std::string& name) const {
   return it->second;
 }
 
+// A pattern part ('&'-separated) that is one word of one letter: descriptions split into such tokens
+// everywhere ("T1_F", "Ax T2 W/O"), so a lone letter never matches as evidence.
+static bool has_lone_letter_part(const std::string& pattern) {
+  size_t from = 0;
+  while (from <= pattern.size()) {
+    size_t amp = pattern.find('&', from);
+    std::string part = pattern.substr(from, amp == std::string::npos ? std::string::npos : amp - from);
+    size_t a = part.find_first_not_of(' '), b = part.find_last_not_of(' ');
+    if (a != std::string::npos && a == b) return true;
+    if (amp == std::string::npos) break;
+    from = amp + 1;
+  }
+  return false;
+}
+
 static KeywordRules parse_keyword_rules_json(const std::string& text, const std::string& origin) {
   json j = parse(text, origin);
   if (!j.is_object() || !j.contains("rules") || !j["rules"].is_array()) bad(origin, "expected an object with a \"rules\" array");
@@ -81,6 +96,9 @@ static KeywordRules parse_keyword_rules_json(const std::string& text, const std:
       bad(origin, where + " needs a non-empty \"patterns\" array");
     for (const auto& p : r["patterns"]) {
       if (!p.is_string() || p.get<std::string>().empty()) bad(origin, where + ": patterns must be non-empty strings");
+      if (has_lone_letter_part(p.get<std::string>()))
+        bad(origin, where + ": pattern '" + p.get<std::string>() +
+                        "' is a single letter, which is not evidence ('F' in 'T1_F' may be fat map, fat-sat or femur)");
       k.patterns.push_back(p.get<std::string>());
     }
     k.source = r.value("source", "");

@@ -40,6 +40,9 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
   // context spans the acquisition family (description, protocol, matrix), not only the series UID.
   std::map<std::string, SeriesContext> by_series;
   std::map<std::string, std::set<long>> bs, tes;
+  // Echoes of one series are one acquisition even where each echo has its own ProtocolName (CHAOS:
+  // T1DUAL_InPhase / T1DUAL_OutPhase in one series), so echo times are also gathered per series UID.
+  std::map<std::string, std::set<long>> tes_in_series;
   auto family = [](const VolumeInfo& v) {
     const auto& h = v.header;
     if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
@@ -50,13 +53,16 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
     const auto& h = v.info.header;
     const std::string key = family(v.info);
     auto& ctx = by_series[key];
-    auto b = v.info.key.b_value ? v.info.key.b_value : h.b_value;
+    auto b = v.info.b_value();
     if (b) {
       if (!ctx.max_b || *b > *ctx.max_b) ctx.max_b = b;
       bs[key].insert(std::lround(*b));
     }
-    auto te = v.info.key.echo_time_ms ? v.info.key.echo_time_ms : h.echo_time_ms;
-    if (te && *te > 0) tes[key].insert(std::lround(*te * 100));  // TE 0: a computed map, not an echo
+    auto te = v.info.echo_time_ms();
+    if (te && *te > 0) {  // TE 0: a computed map, not an echo
+      tes[key].insert(std::lround(*te * 100));
+      tes_in_series[h.series_uid].insert(std::lround(*te * 100));
+    }
     if (ctx.field_map_sibling.empty()) {
       const std::string type = phase_or_field_map_type(h.image_type);
       if (!type.empty()) ctx.field_map_sibling = type + " in " + series_name(h);
@@ -67,7 +73,14 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
     for (long t : tes[uid]) ctx.echo_times.push_back(t / 100.0);
   }
   std::vector<SeriesContext> out;
-  for (const auto& v : volumes) out.push_back(by_series[family(v.info)]);
+  for (const auto& v : volumes) {
+    out.push_back(by_series[family(v.info)]);
+    const auto& own = tes_in_series[v.info.header.series_uid];
+    if (own.size() > out.back().echo_times.size()) {
+      out.back().echo_times.clear();
+      for (long t : own) out.back().echo_times.push_back(t / 100.0);
+    }
+  }
   return out;
 }
 
@@ -111,8 +124,23 @@ void pair_in_opposed(std::vector<VolumeResult>& volumes, const std::vector<Volum
       apply(shorter, Label::T1WI_Opp, params.lr("pair_shorter_te"), "shorter TE of a dual-echo pair (" + te_text(longer) + "): opposed-phase");
       apply(longer, Label::T1WI_In, params.lr("pair_shorter_te"), "longer TE of a dual-echo pair (" + te_text(shorter) + "): in-phase");
     } else {
-      for (size_t i : shorter) volumes[i].header.notes.push_back("paired with TE " + te_text(longer) + " (" + series_name(volumes[longer.front()].info.header) + ")");
-      for (size_t i : longer) volumes[i].header.notes.push_back("paired with TE " + te_text(shorter) + " (" + series_name(volumes[shorter.front()].info.header) + ")");
+      // Both TEs place themselves. Single-echo volumes waited for this partner of the other phase; echoes of a
+      // dual-echo series were supported by the per-volume rule already.
+      const bool opposite_phases = ps != pl;
+      auto settle = [&](const std::vector<size_t>& g, const std::vector<size_t>& partner, ChemicalShift own) {
+        const std::string with = "paired with TE " + te_text(partner) + " (" + series_name(volumes[partner.front()].info.header) + ")";
+        for (size_t i : g) {
+          if (opposite_phases && facts[i].chemical_shift_awaits_partner) {
+            const Label l = own == ChemicalShift::In ? Label::T1WI_In : Label::T1WI_Opp;
+            volumes[i].header.likelihood[index_of(l)] *= params.lr("chemical_shift_phase");
+            volumes[i].header.notes.push_back(with + " of the other phase: " + std::string(to_string(l)));
+          } else {
+            volumes[i].header.notes.push_back(with);
+          }
+        }
+      };
+      settle(shorter, longer, ps);
+      settle(longer, shorter, pl);
     }
   }
 }
@@ -138,7 +166,7 @@ void derived_adc_from_dwi(std::vector<VolumeResult>& volumes, const std::vector<
   }
 }
 
-PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params) {
+PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params, bool pre_acquired_before) {
   const size_t n = local.size();
   PhaseChain out;
   if (n == 0) return out;
@@ -146,7 +174,7 @@ PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const D
   std::vector<std::array<double, kPhases>> best(n), fwd(n), bwd(n);
   std::vector<std::array<int, kPhases>> from(n);
   for (int p = 0; p < kPhases; ++p) {
-    double start = std::pow(params.skip, p);
+    double start = pre_acquired_before ? (p == 0 ? params.skip : std::pow(params.skip, p - 1)) : std::pow(params.skip, p);
     best[0][p] = std::log(std::max(local[0][p], 1e-300)) + std::log(start);
     fwd[0][p] = local[0][p] * start;
   }
@@ -210,7 +238,7 @@ std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const st
     bool all_timed = std::all_of(idx.begin(), idx.end(), [&](size_t i) { return time_of(volumes[i].info.header).has_value(); });
     auto order_key = [&](size_t i) {
       const auto& v = volumes[i].info;
-      int t = v.key.temporal_index.value_or(v.header.temporal_index.value_or(0));
+      int t = v.temporal_index().value_or(0);
       return std::make_tuple(all_timed ? *time_of(v.header) : 0.0, v.header.series_number, t,
                              v.header.trigger_time_ms.value_or(0), v.volume_index);
     };
@@ -258,7 +286,23 @@ std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const st
     }
     // A lone candidate has no order to exploit: its phase stays what image and header say.
     if (chain.size() < 2) continue;
-    PhaseChain pc = order_phases(local, dp);
+    // The pre-contrast phase is often its own series, with another matrix or coverage than the dynamic run
+    // (then it is a group of its own here): the run's first volume is then not pre-contrast by position.
+    std::optional<size_t> earlier;
+    for (const auto& [other_key, other] : groups) {
+      if (other_key == key) continue;
+      for (size_t j : other) {
+        const auto& a = volumes[j].info.header;
+        const auto& b = volumes[chain.front()].info.header;
+        const bool before = time_of(a) && time_of(b) ? *time_of(a) < *time_of(b) - 1
+                                                     : a.series_number > 0 && a.series_number < b.series_number;
+        if (before && (!earlier || j < *earlier)) earlier = j;
+      }
+    }
+    PhaseChain pc = order_phases(local, dp, earlier.has_value());
+    if (earlier)
+      notes[chain.front()].push_back("an earlier DCE acquisition (" + series_name(volumes[*earlier].info.header) +
+                                     ") lies outside this run: its first volume need not be pre-contrast");
     double t0 = all_timed ? *time_of(volumes[chain.front()].info.header) : 0;
     for (size_t k = 0; k < chain.size(); ++k) {
       auto& v = volumes[chain[k]];
@@ -301,7 +345,7 @@ void link_adc_to_dwi(const std::vector<VolumeResult>& volumes, std::vector<std::
       continue;
     }
     const auto& d = volumes[*match].info;
-    std::string b = d.key.b_value ? " b=" + fmt(*d.key.b_value, 6) : d.header.b_value ? " b=" + fmt(*d.header.b_value, 6) : "";
+    std::string b = d.b_value() ? " b=" + fmt(*d.b_value(), 6) : "";
     notes[i].push_back("ADC of the DWI in " + series_name(d.header) + b);
     notes[*match].push_back("its ADC map is " + series_name(volumes[i].info.header));
   }

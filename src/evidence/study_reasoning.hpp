@@ -35,8 +35,10 @@ struct PhaseChain {
 };
 
 // local[i][p]: support for phase p of the i-th candidate in time order (any positive scale).
-// Phases never go back in time; repeats and skips cost DceParams::repeat / skip.
-PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params);
+// Phases never go back in time; repeats and skips cost DceParams::repeat / skip. The chain starts most
+// likely at pre-contrast, or, when `pre_acquired_before` (an earlier DCE acquisition of the study lies
+// outside this run), most likely at the arterial phase.
+PhaseChain order_phases(const std::vector<std::array<double, 4>>& local, const DceParams& params, bool pre_acquired_before = false);
 
 // Groups DCE candidates by geometry, orders them in time and assigns phases jointly with their
 // fused probabilities; rewrites `fused` of the candidates and adds a note for each to `notes`.

@@ -91,19 +91,66 @@ TEST(HeaderRules, GradientEchoEpiWithoutDiffusionIsOther) {
   EXPECT_TRUE(has_text(vs[0].evidence, "gradient-echo EPI")) << vs[0].evidence;
 }
 
+// In/opposed phase is an acquisition: two single-echo series of one geometry (the other phase beside each), or
+// two echoes of one series. Pairs at 1.5 T and at 3 T, in two geometries.
 TEST(HeaderRules, ChemicalShiftPhaseAtOnePointFiveAndThreeTesla) {
   std::vector<VolumeResult> vs = {gre2d(2.3, 1.5), gre2d(4.6, 1.5), gre2d(1.15, 3.0), gre2d(2.3, 3.0), gre2d(3.4, 1.5)};
   for (size_t i = 0; i < vs.size(); ++i) vs[i].info.header.series_uid = "s" + std::to_string(i);
+  for (size_t i : {2, 3}) vs[i].info.matrix = {320, 240};
+  vs[4].info.matrix = {192, 192};
   DecisionEngine engine = test::prior_engine();
   engine.decide_study(vs, Mode::Header);
-  EXPECT_EQ(vs[0].label, Label::T1WI_Opp);
+  EXPECT_EQ(vs[0].label, Label::T1WI_Opp) << vs[0].evidence;
   EXPECT_TRUE(has_text(vs[0].evidence, "TE 2.3 ms at 1.5 T: opposed-phase")) << vs[0].evidence;
-  EXPECT_EQ(vs[1].label, Label::T1WI_In);
-  EXPECT_EQ(vs[2].label, Label::T1WI_Opp);
-  EXPECT_EQ(vs[3].label, Label::T1WI_In);
+  EXPECT_TRUE(has_text(vs[0].evidence, "paired with TE 4.6 ms")) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
+  EXPECT_EQ(vs[2].label, Label::T1WI_Opp) << vs[2].evidence;
+  EXPECT_EQ(vs[3].label, Label::T1WI_In) << vs[3].evidence;
   // 3.4 ms at 1.5 T is 0.74 cycles: neither, so header mode says Other.
   EXPECT_EQ(vs[4].label, Label::Other);
   EXPECT_TRUE(has_text(vs[4].evidence, "neither in- nor opposed-phase")) << vs[4].evidence;
+}
+
+TEST(HeaderRules, DualEchoSeriesIsInAndOpposedPhase) {
+  auto opp = gre2d(2.3, 1.5), in = gre2d(4.6, 1.5);
+  opp.info.key.echo_time_ms = 2.3, in.info.key.echo_time_ms = 4.6;
+  in.info.volume_index = 1;
+  std::vector<VolumeResult> vs = {opp, in};
+  DecisionEngine engine = test::prior_engine();
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[0].label, Label::T1WI_Opp) << vs[0].evidence;
+  EXPECT_EQ(vs[1].label, Label::T1WI_In) << vs[1].evidence;
+}
+
+// A single echo is not an in/opposed-phase acquisition: real VIBE, LAVA and THRIVE dynamics use TE 1.1-2.3 ms,
+// on the opposed/in-phase points at 1.5 and 3 T, and de-identification drops the fat-suppression flag.
+TEST(HeaderRules, TeAloneDoesNotDecideInOrOpposedPhase) {
+  auto lone = gre2d(2.3, 1.5);
+  std::vector<VolumeResult> vs = {lone};
+  EXPECT_NE(header_label(vs), Label::T1WI_Opp) << vs[0].evidence;
+  EXPECT_TRUE(has_text(vs[0].evidence, "counts only paired")) << vs[0].evidence;
+
+  // A 3D dynamic run without a fat-suppression flag, TE 1.15 ms at 3 T (opposed) and 2.3 ms (in-phase) at 1.5 T.
+  for (auto [te, field] : {std::pair{1.15, 3.0}, std::pair{2.3, 1.5}, std::pair{2.3, 3.0}}) {
+    std::vector<VolumeResult> run;
+    for (int t = 0; t < 4; ++t) {
+      auto v = test::vibe("dyn", 5, 40000 + 30 * t);
+      v.info.header.scan_options.clear();
+      v.info.header.echo_time_ms = te;
+      v.info.header.field_strength_t = field;
+      v.info.header.imaging_frequency_mhz.reset();
+      v.info.key.temporal_index = t + 1;
+      v.info.volume_index = t;
+      run.push_back(v);
+    }
+    DecisionEngine engine = test::prior_engine();
+    engine.decide_study(run, Mode::Header);
+    for (const auto& v : run) {
+      EXPECT_NE(v.label, Label::T1WI_In) << te << " ms " << field << " T: " << v.evidence;
+      EXPECT_NE(v.label, Label::T1WI_Opp) << te << " ms " << field << " T: " << v.evidence;
+      EXPECT_TRUE(has_text(v.evidence, "says nothing of in/opposed")) << v.evidence;
+    }
+  }
 }
 
 TEST(HeaderRules, ImagingFrequencyBeatsFieldStrength) {
@@ -168,7 +215,75 @@ TEST(HeaderRules, T2FatSuppressionVariants) {
   EXPECT_EQ(vs[1].label, Label::T2WI_Fs) << vs[1].evidence;
   EXPECT_EQ(vs[2].label, Label::T2WI_Fs) << vs[2].evidence;
   EXPECT_EQ(vs[3].label, Label::T2WI_Fs) << vs[3].evidence;
-  EXPECT_EQ(vs[4].label, Label::Other) << vs[4].evidence;
+  // No flag is no evidence either way (vendors mark fat suppression in private tags or not at all, and
+  // de-identification drops ScanOptions): T2 FS and T2 without FS stay level; only a stated NONE says "not FS".
+  EXPECT_DOUBLE_EQ(vs[4].header.likelihood[index_of(Label::T2WI_Fs)], vs[4].header.likelihood[index_of(Label::Other)])
+      << vs[4].evidence;
+  EXPECT_TRUE(has_text(vs[4].evidence, "fat suppression not recorded")) << vs[4].evidence;
+  auto none = t2("none");
+  none.info.header.spectrally_selected_suppression = "NONE";
+  std::vector<VolumeResult> stated = {none};
+  EXPECT_EQ(header_label(stated), Label::Other) << stated[0].evidence;
+}
+
+// DiffusionBValue 0 on a non-diffusion acquisition (a real Philips Ingenia 3D T1 TFE late dynamic phase,
+// classic files converted from enhanced) is no diffusion evidence.
+TEST(HeaderRules, ZeroBValueOnANonDiffusionAcquisitionIsIgnored) {
+  std::vector<VolumeResult> vs;
+  for (int t = 0; t < 3; ++t) {
+    auto v = test::vibe("tfe", 7, 40000 + 60 * t);
+    v.info.header.b_value = 0;
+    v.info.header.b_value_source = "(0018,9087)";
+    v.info.header.series_description = "C+ T1 3D LATE PHAS";
+    v.info.header.manufacturer = "Philips";
+    vs.push_back(v);
+    vs.back().info.header.series_uid = "tfe" + std::to_string(t);
+  }
+  DecisionEngine engine = test::prior_engine();
+  engine.decide_study(vs, Mode::Header);
+  for (const auto& v : vs) {
+    EXPECT_FALSE(has_text(v.evidence, "low-b DWI")) << v.evidence;
+    EXPECT_TRUE(has_text(v.evidence, "b=0 in (0018,9087) ignored")) << v.evidence;
+    EXPECT_NE(v.label, Label::Other) << v.evidence;
+  }
+  // A b=0 volume of a real DWI series still is a low-b image.
+  std::vector<VolumeResult> dwi = {test::dwi("dwi", 0, 0), test::dwi("dwi", 800, 1)};
+  dwi[0].info.header.scanning_sequence = "SE";  // stripped EP: the b=800 partner still says diffusion
+  EXPECT_EQ(header_label(dwi, 0), Label::Other);
+  EXPECT_TRUE(has_text(dwi[0].evidence, "below 400")) << dwi[0].evidence;
+}
+
+TEST(HeaderRules, AnotherModalityIsOtherInEveryMode) {
+  for (Mode mode : {Mode::Header, Mode::Fusion, Mode::Image}) {
+    auto ct = test::vibe("ct", 2, 40000);
+    ct.info.header.modality = "CT";
+    ct.image_probs = test::probs(Label::DCE_Pre, 0.99);
+    std::vector<VolumeResult> vs = {ct};
+    DecisionEngine engine = test::prior_engine();
+    engine.decide_study(vs, mode);
+    EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+    EXPECT_TRUE(has_text(vs[0].evidence, "Modality CT: not MR")) << vs[0].evidence;
+  }
+}
+
+// The pre-contrast phase acquired as its own series with another matrix: the dynamic run that follows starts
+// at the arterial phase, not at pre-contrast by position.
+TEST(HeaderRules, RunAfterASeparatePreContrastSeriesStartsAfterPre) {
+  auto pre = test::vibe("pre", 5, 40000);
+  pre.info.matrix = {256, 208};
+  std::vector<VolumeResult> vs = {pre};
+  for (int t = 0; t < 3; ++t) {
+    auto v = test::vibe("dyn", 6, 40100 + 40 * t);
+    v.info.key.temporal_index = t + 1;
+    v.info.volume_index = t;
+    vs.push_back(v);
+  }
+  DecisionEngine engine = test::prior_engine();
+  engine.decide_study(vs, Mode::Header);
+  EXPECT_EQ(vs[1].label, Label::DCE_Arterial) << vs[1].evidence;
+  EXPECT_EQ(vs[2].label, Label::DCE_Portal) << vs[2].evidence;
+  EXPECT_EQ(vs[3].label, Label::DCE_Delayed) << vs[3].evidence;
+  EXPECT_TRUE(has_text(vs[1].evidence, "need not be pre-contrast")) << vs[1].evidence;
 }
 
 TEST(HeaderRules, MrcpSlabIsOther) {

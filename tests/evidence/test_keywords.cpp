@@ -61,6 +61,22 @@ TEST(Keywords, BadRuleFilesGiveClearErrors) {
   EXPECT_THROW(load_fusion_params("/nonexistent/params.json"), Error);
 }
 
+// 'f' in 'LIVER-GAD-ENHANCEMENT/T1_F' once fired the Dixon fat-map rule: one letter is not evidence.
+TEST(Keywords, OneLetterIsNeverEvidence) {
+  for (const char* file : {"", MPMRI_SOURCE_DIR "/data/keyword_rules.priors.json"}) {
+    auto rules = load_keyword_rules(file);
+    for (const auto& h : match_keywords(rules, "LIVER-GAD-ENHANCEMENT/T1_F", "WATER W"))
+      EXPECT_NE(h.rule->id, "dixon_map") << file << ": '" << h.pattern << "' in " << h.text;
+  }
+  try {
+    parse_keyword_rules("{\"rules\": [{\"id\": \"x\", \"label\": \"Other\", \"lr\": 3, \"patterns\": [\"fat only\", \"t2&f\"]}]}", "r.json");
+    FAIL() << "a one-letter pattern part accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("single letter"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(parse_keyword_rules("{\"rules\": [{\"id\": \"x\", \"label\": \"Other\", \"lr\": 3, \"patterns\": [\"wfs f\"]}]}", "r.json"));
+}
+
 TEST(Keywords, BuiltInFusionParamsNameEveryRuleTheCodeUses) {
   auto p = load_fusion_params("");
   for (const char* n : {"decisive", "b_high", "b_low", "b_not_highest", "trace_image_type", "diffusion_family",

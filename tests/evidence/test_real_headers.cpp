@@ -87,9 +87,9 @@ std::vector<TruthRow> read_truth(const std::string& path) {
 
 // The same tolerances as the evaluate command (docs/evaluation.md).
 bool key_matches(const TruthRow& r, const VolumeInfo& v) {
-  auto te = v.key.echo_time_ms ? v.key.echo_time_ms : v.header.echo_time_ms;
-  auto b = v.key.b_value ? v.key.b_value : v.header.b_value;
-  auto t = v.key.temporal_index ? v.key.temporal_index : v.header.temporal_index;
+  auto te = v.echo_time_ms();
+  auto b = v.b_value();
+  auto t = v.temporal_index();
   if (r.te && (!te || std::abs(*te - *r.te) > 0.01)) return false;
   if (r.b && (!b || std::abs(*b - *r.b) > 1)) return false;
   if (r.t && (!t || *t != *r.t)) return false;
@@ -112,13 +112,29 @@ std::string calibrated_like_keyword_rules() {
   return path;
 }
 
-void expect_every_real_volume_right(const DecisionConfig& config, const std::string& variant) {
-  const fs::path root = MPMRI_SHARED_DICOM;
-  if (!fs::is_directory(root)) GTEST_SKIP() << "real DICOM not found at " << root << " (MPMRI_SHARED_DICOM)";
-  auto truth = read_truth(std::string(MPMRI_SOURCE_DIR) + "/tests/data/real_labels.csv");
+// The real series: ../shared/dicom with the project's tests/data/real_labels.csv, and the DICOM folders of
+// ../shared/real (abdominal scans: a GE dual echo, a Siemens delayed VIBE beside macOS AppleDouble files)
+// with that folder's own labels.csv.
+struct RealSet {
+  std::vector<std::string> roots;
+  std::string truth;
+  bool every_file_readable = false;  // no skipped file may count as an error
+};
+RealSet shared_dicom() { return {{MPMRI_SHARED_DICOM}, std::string(MPMRI_SOURCE_DIR) + "/tests/data/real_labels.csv"}; }
+RealSet shared_real() {
+  const std::string real = std::string(MPMRI_SHARED_DICOM) + "/../real";
+  return {{real + "/cptac-ccrcc-t1dual", real + "/tcga-lihc-delayed"}, real + "/labels.csv", true};
+}
+
+void expect_every_real_volume_right(const DecisionConfig& config, const std::string& variant, const RealSet& set = shared_dicom()) {
+  for (const auto& root : set.roots)
+    if (!fs::is_directory(root)) GTEST_SKIP() << "real data not found at " << root << " (MPMRI_SHARED_DICOM/../)";
+  auto truth = read_truth(set.truth);
   ASSERT_FALSE(truth.empty());
 
-  ScanResult scan = scan_folders({root.string()});
+  ScanResult scan = scan_folders(set.roots);
+  if (set.every_file_readable)
+    for (const auto& s : scan.skipped) EXPECT_FALSE(s.is_error) << s.path << ": " << s.reason;
   DecisionEngine engine(config);
   std::vector<VolumeResult> all;
   for (const auto& study : scan.studies) {
@@ -178,6 +194,16 @@ void expect_every_real_volume_right(const DecisionConfig& config, const std::str
 }  // namespace
 
 TEST(RealHeaders, HeaderModeLabelsEveryLabelledRealVolume) { expect_every_real_volume_right(DecisionConfig{}, "built-in parameters"); }
+
+// Issue 14's real abdominal series: GE (0043,1039) [0, 32, 0, 0] on a dual-echo fgre is no b-value (both echoes
+// were 'low-b DWI' -> Other), and the AppleDouble '._*' files beside the TCGA-LIHC VIBE are not errors.
+TEST(RealHeaders, HeaderModeLabelsEveryRealAbdominalSeries) {
+  expect_every_real_volume_right(DecisionConfig{}, "built-in parameters, ../shared/real", shared_real());
+  DecisionConfig config;
+  config.fusion_params_path = std::string(MPMRI_SOURCE_DIR) + "/tests/data/fusion_params_calibrated_like.json";
+  config.keyword_rules_path = calibrated_like_keyword_rules();
+  expect_every_real_volume_right(config, "calibrated-like parameters, ../shared/real", shared_real());
+}
 
 // A calibrated parameter file lowers the header Other threshold (0.25 on the first synthetic validation
 // set; the fixture uses 0.2) and reweights keywords. A volume the built-in threshold sent to Other only by a
