@@ -24,14 +24,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Where the plugin may be: named by the user, beside the program (build tree and installs), or where this
-// build put it (tests and benchmarks run from other folders).
+// Where the plugin may be: named by the user, beside the program (build tree), in PREFIX/lib/mpmri-classify
+// (cmake --install), or where this build put it (tests and benchmarks run from other folders).
 std::vector<std::string> plugin_candidates() {
   std::vector<std::string> paths;
   if (const char* env = std::getenv("MPMRI_TORCH_PLUGIN"); env && *env) paths.push_back(env);
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) paths.push_back((exe.parent_path() / model_plugin::kFileName).string());
+  if (!ec) {
+    paths.push_back((exe.parent_path() / model_plugin::kFileName).string());
+    paths.push_back((exe.parent_path().parent_path() / "lib" / "mpmri-classify" / model_plugin::kFileName).string());
+  }
   paths.push_back(MPMRI_TORCH_PLUGIN_BUILD_PATH);
   return paths;
 }
