@@ -125,12 +125,12 @@ class Rules {
     f_.three_d = upper(h_.mr_acquisition_type) == "3D" || contains_ci(h_.sequence_name, "3d");
     f_.contrast_given = !h_.contrast_agent.empty() && upper(h_.contrast_agent) != "NONE";
     derived_ = !it_.empty() && it_[0] == "DERIVED";
-    // A DCE word counts as "dynamic" unless the description also names a Dixon map (t1_vibe_dixon_W is a
-    // water map, 'WATER: Ax LAVA-Flex' a dynamic phase).
+    // A DCE word counts as "dynamic" unless the description also names a Dixon reconstruction or map
+    // (Siemens t1_vibe_dixon_tra_bh_W is a water map, 'WATER: Ax LAVA-Flex' a dynamic phase).
     // TemporalPositionIdentifier 1 of 1 (enhanced field maps carry it) is not a dynamic run: the split key is
     // set only when the temporal position varies within the series.
     dynamic_ = f_.contrast_given || v.key.temporal_index || h_.number_of_temporal_positions.value_or(1) > 1 ||
-               (keyword_fired("dce_family") && !keyword_fired("dixon_map"));
+               (keyword_fired("dce_family") && !keyword_fired("dixon_map") && !word("dixon"));
   }
 
   RuleResult run() {
@@ -348,9 +348,16 @@ class Rules {
       else if (no_fat_suppression_stated_)
         e_.support(Label::Other, lr("t2_not_fat_suppressed"),
                    what + ", SpectrallySelectedSuppression " + h_.spectrally_selected_suppression + ": T2-weighted, not FS");
-      else
+      else {
         e_.support({Label::T2WI_Fs, Label::Other}, lr("t2_not_fat_suppressed"),
                    what + ": T2-weighted; fat suppression not recorded (an absent flag is no evidence), FS or not");
+        // People name fat suppression where they use it (t2_tse_fs, T2W_SPAIR, Ax T2 FS, T2 STIR: reference
+        // Table 2); a description that names the series but no fat suppression leans, weakly, to "not FS".
+        // A stripped description says nothing.
+        const std::string& named = !h_.series_description.empty() ? h_.series_description : h_.protocol_name;
+        if (!named.empty())
+          e_.support(Label::Other, lr("t2_no_fs_word"), "no fat-suppression word in '" + named + "'");
+      }
     }
     if (f_.gre && f_.inversion && h_.inversion_time_ms && *h_.inversion_time_ms > 300)
       e_.support(Label::Other, lr("ir_prepared_gre"), "inversion-prepared GRE TI " + fmt(*h_.inversion_time_ms) + " ms (MPRAGE-like): not a target");

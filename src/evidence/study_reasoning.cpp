@@ -292,6 +292,11 @@ std::vector<bool> assign_dce_phases(std::vector<VolumeResult>& volumes, const st
     for (const auto& [other_key, other] : groups) {
       if (other_key == key) continue;
       for (size_t j : other) {
+        // Only an acquired DCE candidate that the evidence places in the dynamic family (a Dixon in-phase image
+        // of a VIBE protocol is a candidate by its sequence, not a phase).
+        double mass = 0;
+        for (Label l : kPhaseLabel) mass += volumes[j].fused[index_of(l)];
+        if (!facts[j].dce_candidate || mass < dp.min_dce_mass) continue;
         const auto& a = volumes[j].info.header;
         const auto& b = volumes[chain.front()].info.header;
         const bool before = time_of(a) && time_of(b) ? *time_of(a) < *time_of(b) - 1
