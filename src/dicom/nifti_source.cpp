@@ -15,6 +15,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -284,10 +286,17 @@ void set_keys(std::vector<VolumeInfo>& volumes) {
   }
 }
 
-// niftilib (inside ITK's reader) fills a short read with zeros and only warns on stderr, so a truncated file
-// would load as an image with black slices. Check first that the file holds every byte volume `index` needs
-// (zlib reads plain files as they are; a .nii.gz is decompressed up to the end of that volume).
-void require_voxel_bytes(const std::string& path, int index) {
+// What a file holds of its voxel data: counted once per file (and size and modification time), so the
+// volumes of a 4D .nii.gz do not each decompress it again for the check.
+struct DataCount {
+  std::uintmax_t size = 0;
+  fs::file_time_type mtime;
+  double vox_offset = 0, volume_bytes = 0;  // from the header
+  double present = 0;                       // uncompressed bytes there, up to the end of the last volume
+  std::string damage;                       // zlib's complaint when the compressed stream broke off
+};
+
+DataCount count_data(const std::string& path) {
   gzFile gz = gzopen(path.c_str(), "rb");
   if (!gz) throw Error(ErrorKind::Input, "cannot open the file");
   std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(gz, gzclose);
@@ -305,27 +314,54 @@ void require_voxel_bytes(const std::string& path, int index) {
     return value;
   };
   const bool v2 = sizeof_hdr == 540;
-  double voxels_per_volume = 1, vox_offset = 0, bitpix = 0;
-  const std::int64_t dims = v2 ? field(16, std::int64_t{}) : field(40, std::int16_t{});
-  for (int k = 1; k <= 3 && k <= dims; ++k)
-    voxels_per_volume *= std::max<double>(1, v2 ? double(field(16 + 8 * k, std::int64_t{})) : double(field(40 + 2 * k, std::int16_t{})));
-  bitpix = v2 ? field(14, std::int16_t{}) : field(72, std::int16_t{});
-  vox_offset = v2 ? double(field(168, std::int64_t{})) : double(field(108, float{}));
-  vox_offset = std::max(vox_offset, v2 ? 544.0 : 352.0);
-  const double needed = vox_offset + voxels_per_volume * bitpix / 8.0 * (index + 1);
-  double have = got;
+  auto dim = [&](int k) { return v2 ? double(field(16 + 8 * k, std::int64_t{})) : double(field(40 + 2 * k, std::int16_t{})); };
+  DataCount c;
+  const double dims = dim(0), bitpix = v2 ? field(14, std::int16_t{}) : field(72, std::int16_t{});
+  c.volume_bytes = bitpix / 8.0;
+  for (int k = 1; k <= 3 && k <= dims; ++k) c.volume_bytes *= std::max(1.0, dim(k));
+  c.vox_offset = std::max(v2 ? double(field(168, std::int64_t{})) : double(field(108, float{})), v2 ? 544.0 : 352.0);
+  const double end = c.vox_offset + c.volume_bytes * (dims >= 4 ? std::max(1.0, dim(4)) : 1.0);
+  c.present = got;
   std::vector<char> buffer(1 << 20);
-  while (have < needed) {
-    const int n = gzread(gz, buffer.data(), static_cast<unsigned>(std::min<double>(buffer.size(), needed - have)));
+  while (c.present < end) {
+    const int n = gzread(gz, buffer.data(), static_cast<unsigned>(std::min<double>(buffer.size(), end - c.present)));
     if (n < 0) {
       int code = 0;
-      throw Error(ErrorKind::Input, std::string("damaged compressed data: ") + gzerror(gz, &code));
+      c.damage = gzerror(gz, &code);
     }
-    if (n == 0) break;
-    have += n;
+    if (n <= 0) break;
+    c.present += n;
   }
-  if (have < needed)
-    throw Error(ErrorKind::Input, "truncated: the file holds " + std::to_string(static_cast<long long>(have)) + " of the " +
+  return c;
+}
+
+// niftilib (inside ITK's reader) fills a short read with zeros and only warns on stderr, so a truncated file
+// would load as an image with black slices: check first that the file holds every byte volume `index` needs
+// (zlib reads plain files as they are and decompresses a .nii.gz).
+void require_voxel_bytes(const std::string& path, int index) {
+  static std::mutex mutex;
+  static std::map<std::string, DataCount> counted;
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
+  const fs::file_time_type mtime = fs::last_write_time(path, ec);
+  if (ec) throw Error(ErrorKind::Input, "cannot open the file: " + ec.message());
+  std::optional<DataCount> c;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = counted.find(path);
+    if (it != counted.end() && it->second.size == size && it->second.mtime == mtime) c = it->second;
+  }
+  if (!c) {  // two threads may count the same file once each: the result is the same
+    c = count_data(path);
+    c->size = size;
+    c->mtime = mtime;
+    std::lock_guard<std::mutex> lock(mutex);
+    counted[path] = *c;
+  }
+  const double needed = c->vox_offset + c->volume_bytes * (index + 1);
+  if (c->present < needed)
+    throw Error(ErrorKind::Input, (c->damage.empty() ? "truncated" : "damaged compressed data (" + c->damage + ")") +
+                                      ": the file holds " + std::to_string(static_cast<long long>(c->present)) + " of the " +
                                       std::to_string(static_cast<long long>(needed)) + " bytes (uncompressed) that volume " +
                                       std::to_string(index) + " needs");
 }

@@ -344,6 +344,27 @@ TEST(niftiInput, CorruptFilesAreFailedSeriesAndTheRestGoesOn) {
   EXPECT_TRUE(cut_failed) << "a truncated .nii.gz fails at load with an Input error naming the file";
 }
 
+TEST(niftiInput, TruncatedFourDFileLosesOnlyTheVolumesItLacks) {
+  TempDir t;
+  NiftiSpec spec;
+  spec.volumes = 3;
+  write_nifti(t.path / "dyn.nii", spec);
+  const auto volume_bytes = sizeof(float) * spec.size[0] * spec.size[1] * spec.size[2];
+  fs::resize_file(t.path / "dyn.nii", fs::file_size(t.path / "dyn.nii") - volume_bytes - volume_bytes / 2);
+  auto r = scan_folders({t.path.string()});
+  auto vols = all_volumes(r);
+  ASSERT_EQ(vols.size(), 3u) << "the header still describes three volumes";
+  expect_same_image(load_volume(*vols[0]), spec, 0);
+  for (int i : {1, 2}) {
+    try {
+      load_volume(*vols[i]);
+      ADD_FAILURE() << "volume " << i << " is not (wholly) in the file but loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(niftiRealData, ChaosT2SpirLoads) {
   const fs::path file = shared_real() / "chaos-t2spir" / "image_1.nii.gz";
   if (!fs::exists(file)) GTEST_SKIP() << "real NIfTI not found at " << file << " (../shared beside the checkout)";
