@@ -9,6 +9,7 @@ find_package(TBB CONFIG REQUIRED)
 # imgcodecs only for tests that read PNGs back; the programs encode with libpng (src/core/png.cpp says why).
 find_package(OpenCV CONFIG REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(PNG REQUIRED)
+find_package(ZLIB REQUIRED)  # NIfTI: checking that a .nii.gz holds the bytes a volume needs
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 if(MPMRI_WITH_TORCH)

@@ -6,7 +6,7 @@ PKGS=(
   libtorch-dev libopenblas0-pthread
   libdcmtk-dev dcmtk libinsighttoolkit5-dev libgdcm-dev
   libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
-  libtbb-dev libopencv-dev libpng-dev libsqlite3-dev libssl-dev
+  libtbb-dev libopencv-dev libpng-dev libsqlite3-dev libssl-dev zlib1g-dev
   python3-torch python3-pydicom python3-numpy python3-sklearn
   dcm2niix dicom3tools chromium fonts-dejavu-core time
 )

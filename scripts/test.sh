@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of README.md: install, build, run every test; then the core, loader, evaluation and
 # report tests again under AddressSanitizer + UndefinedBehaviorSanitizer (LibTorch off: it is not ASan-clean;
-# the inspect CLI test is left out there because it needs the whole program); then a one-minute libFuzzer
+# the inspect and NIfTI CLI tests are left out there because they need the whole program); then a one-minute libFuzzer
 # run of the DICOM loader (clang, FUZZ_SECONDS to change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ bash scripts/build.sh
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPMRI_SANITIZE=ON -DMPMRI_WITH_TORCH=OFF \
   -DMPMRI_BUILD_BENCH=OFF >/dev/null
 asan_tests=$(cd build-asan && ninja -t targets all | grep -oE '^tests/([a-z]+/)?test_(core|dicom|eval|report)[a-z0-9_]*:' \
-  | sed 's|.*/||;s|:$||' | grep -v inspect_cli | sort -u)
+  | sed 's|.*/||;s|:$||' | grep -vE '(inspect|nifti)_cli' | sort -u)
 cmake --build build-asan -j"$(nproc)" --target $asan_tests
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "^($(echo $asan_tests | tr ' ' '|'))\$")
 

@@ -1,6 +1,7 @@
 #pragma once
 // Stage 1: find DICOM files, read headers without pixel data, group into studies/series, split series
-// into volumes, and decode one volume on demand. Knows nothing of the network.
+// into volumes, and decode one volume on demand. Knows nothing of the network. NIfTI files (.nii, .nii.gz)
+// are series of their own, with header facts from a JSON sidecar (src/dicom/nifti_source.hpp).
 #include <cstddef>
 #include <string>
 #include <vector>

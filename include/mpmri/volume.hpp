@@ -67,6 +67,13 @@ struct HeaderInfo {
   bool other_modality() const;
 };
 
+// A volume whose voxels come from a NIfTI file instead of DICOM slices (src/dicom/nifti_source.cpp):
+// load_volume reads them from `path`, 3D volume `index` along the file's 4th dimension.
+struct NiftiSource {
+  std::string path;  // the .nii / .nii.gz file
+  int index = 0;     // 0-based position along the 4th dimension (0 for a 3D file)
+};
+
 // One 3D volume found in a series: its header, split key, and the slices that make it, sorted along the normal.
 struct VolumeInfo {
   HeaderInfo header;
@@ -78,6 +85,7 @@ struct VolumeInfo {
   std::array<int, 2> matrix{};  // columns, rows
   std::array<double, 2> pixel_spacing{};  // column spacing, row spacing (mm)
   std::vector<std::string> warnings;  // gaps, uneven spacing, missing slices...
+  std::optional<NiftiSource> nifti;   // set for NIfTI input; slices then name the file, frame = slice index
   std::string id() const;    // series_uid + "#" + volume_index, unique within a scan
   // The volume's own TE / b / temporal position: the split key when the series was split on it (the header
   // holds the first slice's value then), else the header's. Every reader asks here.

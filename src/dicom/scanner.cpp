@@ -12,6 +12,7 @@
 
 #include "dicom/decode.hpp"
 #include "dicom/header.hpp"
+#include "dicom/nifti_source.hpp"
 #include "dicom/splitter.hpp"
 #include "mpmri/dicom.hpp"
 
@@ -114,9 +115,12 @@ std::vector<std::string> list_files(const std::vector<std::string>& roots, std::
   return files;
 }
 
-ScanResult scan_files(const std::vector<std::string>& files, const ScanOptions& options) {
+ScanResult scan_files(const std::vector<std::string>& listed_files, const ScanOptions& options) {
   dicom::init_dcmtk();
   ScanResult result;
+  // NIfTI files (and their sidecars) take their own path; everything else is tried as DICOM.
+  std::vector<std::string> files = listed_files, nifti_files;
+  nifti::take_nifti_files(files, nifti_files);
   std::vector<std::optional<dicom::FileRecord>> records(files.size());
   std::vector<std::string> reasons(files.size());
   int threads = options.threads > 0 ? options.threads : tbb::task_arena::automatic;
@@ -161,6 +165,7 @@ ScanResult scan_files(const std::vector<std::string>& files, const ScanOptions& 
     });
     if (!study.series.empty()) result.studies.push_back(std::move(study));
   }
+  nifti::scan_nifti(nifti_files, options, result);
   for (const auto& s : result.skipped) spdlog::debug("skipped {}: {}", s.path, s.reason);
   mark_errors(result.skipped);
   return result;

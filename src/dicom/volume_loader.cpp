@@ -5,6 +5,7 @@
 #include <map>
 
 #include "dicom/decode.hpp"
+#include "dicom/nifti_source.hpp"
 #include "dicom/splitter.hpp"
 #include "mpmri/dicom.hpp"
 #include "mpmri/error.hpp"
@@ -12,6 +13,7 @@
 namespace mpmri {
 
 VolumeImage load_volume(const VolumeInfo& volume, const ScanOptions& options) {
+  if (volume.nifti) return nifti::load_nifti_volume(volume, options);
   const auto& slices = volume.slices;
   int cols = volume.matrix[0], rows = volume.matrix[1];
   if (slices.empty()) throw Error(ErrorKind::Input, "volume " + volume.id() + " has no slices");

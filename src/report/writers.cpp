@@ -79,7 +79,7 @@ json key_json(const VolumeKey& k) {
 
 json volume_json(const VolumeResult& v) {
   bool ok = v.status == VolumeStatus::Ok;
-  return {{"series_uid", v.info.header.series_uid},
+  json j = {{"series_uid", v.info.header.series_uid},
           {"volume_index", v.info.volume_index},
           {"volumes_in_series", v.info.volumes_in_series},
           {"key", key_json(v.info.key)},
@@ -98,6 +98,12 @@ json volume_json(const VolumeResult& v) {
           {"header_decisive", v.header.decisive},
           {"fused", ok ? probs_json(v.fused) : json(nullptr)},
           {"evidence", v.evidence}};
+  // A NIfTI volume's series UID is often its path already; with a sidecar UID the file would go unnamed.
+  if (v.info.nifti) {
+    j["source_path"] = v.info.nifti->path;
+    j["source_index"] = v.info.nifti->index;  // along the file's 4th dimension
+  }
+  return j;
 }
 
 std::string join_labels(const std::vector<Label>& labels) {
