@@ -1,6 +1,10 @@
 # Warnings on for our code; sanitizers as an option (used by .ci/run for the loader, synth and eval tests).
+option(MPMRI_WERROR "Treat warnings in our code as errors (scripts/test.sh, and so CI, turns it on)" OFF)
 add_library(mpmri_warnings INTERFACE)
-target_compile_options(mpmri_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+target_compile_options(mpmri_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter)
+if(MPMRI_WERROR)
+  target_compile_options(mpmri_warnings INTERFACE -Werror)
+endif()
 
 if(MPMRI_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -68,7 +68,12 @@ struct TruthRow {
   std::optional<int> temporal_index;
   Label label = Label::Other;
   std::string manufacturer, field_strength_t;
+  std::string domain, deidentified, series_kind;  // mpmri-synth's columns, carried into the preprocess cache
   bool has_key() const { return echo_time_ms || b_value || temporal_index; }
+  int key_count() const { return !!echo_time_ms + !!b_value + !!temporal_index; }
+  // The one definition of "this row names that volume" (evaluate, preprocess): every key the row fills equals
+  // the volume's own value, TE within 0.01 ms, b within 1 s/mm2, temporal index exactly (docs/evaluation.md).
+  bool matches(std::optional<double> te, std::optional<double> b, std::optional<int> t) const;
 };
 // Reads and checks a truth CSV: unknown labels and conflicting duplicates are errors (Error(Input), with
 // every offending line); exact duplicates are dropped with a warning.

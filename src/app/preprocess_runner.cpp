@@ -22,6 +22,7 @@
 #include "mpmri/model.hpp"
 #include "mpmri/preprocess.hpp"
 #include "mpmri/report.hpp"
+#include "mpmri/eval.hpp"
 #include "mpmri/runner.hpp"
 
 namespace mpmri {
@@ -30,56 +31,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct TruthRow {
-  std::string study_uid, series_uid, echo_time_ms, b_value, temporal_index, label, manufacturer, field_strength_t,
-      domain, deidentified, series_kind;
-  int line = 0;
-};
+using eval::TruthRow;
 
-std::map<std::string, std::vector<TruthRow>> read_truth(const std::string& path) {
-  CsvTable t = read_csv_file(path);
-  const char* required[] = {"series_uid", "label"};
-  for (const char* c : required)
-    if (t.column(c) < 0) throw Error(ErrorKind::Input, path + ": missing column \"" + c + "\"");
-  auto cell = [&](const std::vector<std::string>& row, const char* name) {
-    int c = t.column(name);
-    return c < 0 ? std::string() : row[c];
-  };
+// The truth rows by series, read by the evaluator's reader: one definition of a row for every command.
+std::map<std::string, std::vector<TruthRow>> truth_by_series(const std::string& path) {
+  std::vector<std::string> warnings;
   std::map<std::string, std::vector<TruthRow>> by_series;
-  for (size_t i = 0; i < t.rows.size(); ++i) {
-    const auto& r = t.rows[i];
-    TruthRow row{cell(r, "study_uid"), cell(r, "series_uid"), cell(r, "echo_time_ms"), cell(r, "b_value"),
-                 cell(r, "temporal_index"), cell(r, "label"), cell(r, "manufacturer"), cell(r, "field_strength_t"),
-                 cell(r, "domain"), cell(r, "deidentified"), cell(r, "series_kind"), t.line_numbers[i]};
-    auto label = parse_label(row.label);
-    if (!label) throw Error(ErrorKind::Input, path + ":" + std::to_string(row.line) + ": unknown label \"" + row.label + "\"");
-    row.label = std::string(to_string(*label));
-    by_series[row.series_uid].push_back(std::move(row));
-  }
+  for (auto& row : eval::read_truth(path, warnings)) by_series[row.series_uid].push_back(std::move(row));
+  for (const auto& w : warnings) spdlog::warn("{}: {}", path, w);
   return by_series;
-}
-
-std::optional<double> number(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  try {
-    return std::stod(s);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-// A row matches when every key it fills equals the volume's value (split key first, else the header).
-bool matches(const TruthRow& row, const VolumeInfo& v) {
-  auto close = [](const std::string& want, std::optional<double> have, double tol) {
-    auto w = number(want);
-    if (want.empty()) return true;
-    return w && have && std::abs(*w - *have) <= tol;
-  };
-  auto te = v.echo_time_ms();
-  auto b = v.b_value();
-  auto t = v.temporal_index();
-  std::optional<double> td = t ? std::optional<double>(*t) : std::nullopt;
-  return close(row.echo_time_ms, te, 0.01) && close(row.b_value, b, 1.0) && close(row.temporal_index, td, 0.0);
 }
 
 std::string safe_name(const std::string& uid) {
@@ -127,8 +87,8 @@ void process_study(const Study& study, const std::map<std::string, std::vector<T
       std::vector<const TruthRow*> hits;
       int best_keys = -1;
       for (const auto& row : it->second) {
-        if (!matches(row, v)) continue;
-        int keys = !row.echo_time_ms.empty() + !row.b_value.empty() + !row.temporal_index.empty();
+        if (!row.matches(v.echo_time_ms(), v.b_value(), v.temporal_index())) continue;
+        const int keys = row.key_count();
         if (keys > best_keys) hits.clear(), best_keys = keys;
         if (keys == best_keys) hits.push_back(&row);
       }
@@ -168,7 +128,7 @@ void process_study(const Study& study, const std::map<std::string, std::vector<T
     static_assert(sizeof(float) == 4, "tensors are float32");
     size_t offset = blob.size();
     blob.append(reinterpret_cast<const char*>(tensors[i].data()), tensors[i].size() * sizeof(float));
-    const std::string fields[] = {tensor_rel, std::to_string(offset), shape, r.label, study.study_uid,
+    const std::string fields[] = {tensor_rel, std::to_string(offset), shape, std::string(to_string(r.label)), study.study_uid,
                                   v.header.series_uid, std::to_string(v.volume_index), v.key.describe(),
                                   r.manufacturer.empty() ? v.header.manufacturer : r.manufacturer, r.field_strength_t,
                                   r.domain, r.deidentified, r.series_kind, v.header.series_description};
@@ -235,7 +195,7 @@ Outcome run_preprocess(const PreprocessOptions& options) {
     write_file_atomic(meta_path.string(), meta.dump(2) + "\n");
   }
 
-  auto truth = read_truth(options.labels_csv);
+  auto truth = truth_by_series(options.labels_csv);
   spdlog::info("truth: {} labelled series from {}", truth.size(), options.labels_csv);
   ScanOptions scan_options;
   scan_options.threads = threads;

@@ -54,12 +54,18 @@ void throw_if_errors(const std::string& path, const std::vector<std::string>& er
   throw Error(ErrorKind::Input, msg);
 }
 
-bool key_matches(const TruthRow& t, const PredRow& p) {
-  if (t.echo_time_ms && (!p.echo_time_ms || std::fabs(*t.echo_time_ms - *p.echo_time_ms) > 0.01 + 1e-9)) return false;
-  if (t.b_value && (!p.b_value || std::fabs(*t.b_value - *p.b_value) > 1.0 + 1e-9)) return false;
-  if (t.temporal_index && (!p.temporal_index || *t.temporal_index != *p.temporal_index)) return false;
+}  // namespace
+
+bool TruthRow::matches(std::optional<double> te, std::optional<double> b, std::optional<int> t) const {
+  if (echo_time_ms && (!te || std::fabs(*echo_time_ms - *te) > 0.01 + 1e-9)) return false;
+  if (b_value && (!b || std::fabs(*b_value - *b) > 1.0 + 1e-9)) return false;
+  if (temporal_index && (!t || *temporal_index != *t)) return false;
   return true;
 }
+
+namespace {
+
+bool key_matches(const TruthRow& t, const PredRow& p) { return t.matches(p.echo_time_ms, p.b_value, p.temporal_index); }
 
 // The series truth from per-volume rows, by the rule that gives series.csv its label (docs/decision.md
 // "Series label"): any DWI_HighB volume makes the series DWI_HighB; else the first target-class volume
@@ -108,6 +114,9 @@ std::vector<TruthRow> read_truth(const std::string& path, std::vector<std::strin
     tr.study_uid = col(row, "study_uid");
     tr.manufacturer = col(row, "manufacturer");
     tr.field_strength_t = col(row, "field_strength_t");
+    tr.domain = col(row, "domain");
+    tr.deidentified = col(row, "deidentified");
+    tr.series_kind = col(row, "series_kind");
     if (tr.series_uid.empty()) {
       errors.push_back(where + "empty series_uid");
       continue;

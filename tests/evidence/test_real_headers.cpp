@@ -133,8 +133,9 @@ void expect_every_real_volume_right(const DecisionConfig& config, const std::str
   ASSERT_FALSE(truth.empty());
 
   ScanResult scan = scan_folders(set.roots);
-  if (set.every_file_readable)
+  if (set.every_file_readable) {
     for (const auto& s : scan.skipped) EXPECT_FALSE(s.is_error) << s.path << ": " << s.reason;
+  }
   DecisionEngine engine(config);
   std::vector<VolumeResult> all;
   for (const auto& study : scan.studies) {

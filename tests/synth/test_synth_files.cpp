@@ -236,8 +236,11 @@ TEST(SynthFiles, DeidentifiedStudyKeepsOnlyPixelsAndBasicAcquisitionTags) {
     EXPECT_FALSE(tag_string(ds, DCM_EchoTime).empty());
     EXPECT_FALSE(tag_string(ds, DCM_RepetitionTime).empty());
   }
-  for (auto& r : read_csv(s.dir + "/labels.csv"))
-    if (r[0] != "study_uid") EXPECT_EQ(r[Deid], "1");
+  for (auto& r : read_csv(s.dir + "/labels.csv")) {
+    if (r[0] != "study_uid") {
+      EXPECT_EQ(r[Deid], "1");
+    }
+  }
 }
 
 TEST(SynthFiles, GeStoresBValuesInItsPrivateTagWithTheMultiBOffset) {
