@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -81,7 +82,38 @@ def split_of(study_uid, seed):
 
 
 # ---------------------------------------------------------------- augmentation
-def augment(x, g, g_dev=None):
+def scanner_realism(x, inside, g):
+    """Changes of appearance that do not change the sequence type, for --aug realism: partial coverage (a random
+    slab of at least 60% of the slices stretched over the grid), a random monotone intensity curve (vendors and
+    reconstruction filters map signal to stored values differently; order is kept, so fat stays darker or
+    brighter than liver), and multiplicative texture at two scales (real organs are not flat)."""
+    B, _, Z, Y, X_ = x.shape
+    for i in range(B):
+        if torch.rand(1, generator=g).item() < 0.3 and Z >= 8:
+            keep = int(round(Z * (0.6 + 0.4 * torch.rand(1, generator=g).item())))
+            z0 = int(torch.randint(0, Z - keep + 1, (1,), generator=g).item())
+            xi = x[i:i + 1, :, z0:z0 + keep]
+            x[i:i + 1] = F.interpolate(xi, size=[Z, Y, X_], mode="trilinear", align_corners=False)
+            ii = inside[i:i + 1, :, z0:z0 + keep]
+            inside[i:i + 1] = (F.interpolate(ii, size=[Z, Y, X_], mode="nearest") > 0.5).float()
+        if torch.rand(1, generator=g).item() < 0.5:
+            knots = torch.sort(torch.rand(4, generator=g)).values
+            ys = torch.cat([torch.zeros(1), knots, torch.ones(1)])
+            v = x[i].clamp(0, 1)
+            seg = torch.clamp((v * 5).long(), max=4)
+            t = v * 5 - seg.float()
+            x[i] = ys[seg] * (1 - t) + ys[seg + 1] * t
+        if torch.rand(1, generator=g).item() < 0.5:
+            amp = 0.05 + 0.15 * torch.rand(1, generator=g).item()
+            coarse = torch.randn(1, 1, max(2, Z // 4), Y // 6, X_ // 6, generator=g)
+            fine = torch.randn(1, 1, max(2, Z // 2), Y // 2, X_ // 2, generator=g)
+            tex = (F.interpolate(coarse, size=[Z, Y, X_], mode="trilinear", align_corners=False) +
+                   0.5 * F.interpolate(fine, size=[Z, Y, X_], mode="trilinear", align_corners=False))
+            x[i:i + 1] = x[i:i + 1] * torch.exp(amp * tex.to(x.device))
+    return x, inside
+
+
+def augment(x, g, g_dev=None, realism=False):
     """x: [B,1,Z,Y,X] in [0,1], padding 0. Geometric, resolution and intensity changes a scanner could make.
     Parameters come from the CPU generator g; the noise field from g_dev when x lives on a GPU (drawing it on the
     CPU and copying would cost more than the training step)."""
@@ -116,6 +148,8 @@ def augment(x, g, g_dev=None):
                      max(2, int(round(size[2] / f_xy)))]
             xi = F.interpolate(x[i:i + 1], size=small, mode="trilinear", align_corners=False)
             x[i:i + 1] = F.interpolate(xi, size=list(size), mode="trilinear", align_corners=False)
+    if realism:
+        x, inside = scanner_realism(x, inside, g)
     # Intensity: gamma, smooth multiplicative bias field, noise, then back into [0,1] inside the FOV.
     gamma = torch.exp((torch.rand(B, 1, 1, 1, 1, generator=g) - 0.5) * 0.8).to(dev)
     x = x.clamp(min=0) ** gamma
@@ -202,6 +236,11 @@ def parse_args():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", help="start from these weights (a best.pt or best.npz), fresh optimizer: fine-tune on more data")
+    ap.add_argument("--freeze-bn-stats", action="store_true",
+                    help="keep batch-norm running statistics fixed while training (fine-tuning weights that "
+                         "scripts/unfreeze_weights.py recovered from a frozen model)")
+    ap.add_argument("--aug", choices=["default", "realism"], default="default",
+                    help="realism adds partial coverage, random monotone intensity curves and organ texture")
     ap.add_argument("--no-export", action="store_true", help="train and report only (learning curves)")
     ap.add_argument("--export-from", metavar="BEST_NPZ",
                     help="skip training: export these weights (best.npz of a run elsewhere, e.g. on a GPU with a "
@@ -247,6 +286,10 @@ def train(args, model, X, y, tr, va, counts, device):
             break
         t0 = time.time()
         model.train()
+        if args.freeze_bn_stats:  # weights recovered from a frozen model carry identity statistics
+            for mod in model.modules():
+                if isinstance(mod, nn.modules.batchnorm._BatchNorm):
+                    mod.eval()
         rng = np.random.default_rng(args.seed * 1000 + epoch)
         g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
         order = rng.choice(tr, size=n_per_epoch, replace=True, p=w)
@@ -260,7 +303,7 @@ def train(args, model, X, y, tr, va, counts, device):
             progress = (spent + time.time() - t0) / budget if budget else (epoch + s / len(order)) / args.epochs
             for pg in opt.param_groups:
                 pg["lr"] = lr_at(progress, args.lr)
-            xb = augment(batch_tensor(X, idx, device), g, g_dev)
+            xb = augment(batch_tensor(X, idx, device), g, g_dev, realism=args.aug == "realism")
             yb = torch.as_tensor(y[idx], device=device)
             loss = F.cross_entropy(model(xb), yb, label_smoothing=0.05)
             opt.zero_grad()
