@@ -202,6 +202,16 @@ double complete_dome(AnatomyGrid& g) {
     c.height = 0.5 * std::sqrt(n * g.spacing.x * g.spacing.y / 3.14159);
     caps.push_back(c);
   }
+  // Lung fills only what lies within the top slice's labelled structures, not the space around the body.
+  cv::Mat inside(g.ny, g.nx, CV_8U, cv::Scalar(0));
+  {
+    std::vector<cv::Point> pts, hull;
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i)
+        if (at_top(i, j) != u8(T::Cavity) && at_top(i, j) != u8(T::Air)) pts.emplace_back(i, j);
+    cv::convexHull(pts, hull);
+    cv::fillConvexPoly(inside, hull, cv::Scalar(255));
+  }
   const double added = 90;
   const int extra = int(std::ceil(added / g.spacing.z));
   std::vector<std::uint8_t> out(size_t(g.nx) * g.ny * (g.nz + extra));
@@ -212,9 +222,8 @@ double complete_dome(AnatomyGrid& g) {
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
         std::uint8_t t0 = at_top(i, j);
-        std::uint8_t t = is_static(t0) || t0 == u8(T::Aorta) || t0 == u8(T::Ivc) || t0 == u8(T::Lung) || t0 == u8(T::Air)
-                             ? t0
-                             : u8(T::Lung);
+        const bool keep = is_static(t0) || t0 == u8(T::Aorta) || t0 == u8(T::Ivc) || t0 == u8(T::Lung) || t0 == u8(T::Air);
+        std::uint8_t t = keep ? t0 : inside.at<std::uint8_t>(j, i) ? u8(T::Lung) : u8(T::Cavity);
         for (const Cap& c : caps) {
           double s2 = 1 - (h / c.height) * (h / c.height);
           if (s2 <= 0.01) continue;
@@ -237,8 +246,9 @@ double complete_dome(AnatomyGrid& g) {
 }
 
 // Signed in-plane distance (mm, > 0 outside) to the convex hull of every labelled voxel of each slice,
-// averaged over +-2 slices so that the body outline does not jump where a rib starts.
-std::vector<std::int16_t> hull_distance(const AnatomyGrid& g) {
+// averaged over +-2 slices so that the body outline does not jump where a rib starts. `scanned` is the
+// source's field of view inside the padded grid: a body cut by it continues beyond.
+std::vector<std::int16_t> hull_distance(const AnatomyGrid& g, const cv::Rect& scanned) {
   std::vector<float> dist(g.tissue.size(), 300.f);
   tbb::parallel_for(0, g.nz, [&](int k) {
     std::vector<cv::Point> pts;
@@ -252,6 +262,16 @@ std::vector<std::int16_t> hull_distance(const AnatomyGrid& g) {
     cv::convexHull(pts, hull);
     cv::Mat in(g.ny, g.nx, CV_8U, cv::Scalar(0)), out, d_in, d_out;
     cv::fillConvexPoly(in, hull, cv::Scalar(255));
+    // Long straight hull edges (bowel to ribs) make polygonal bodies: the ellipse of the hull's bounding
+    // box, added to it, rounds them out the way a real abdomen bulges.
+    cv::Rect box = cv::boundingRect(hull);
+    const int grow = box.width / 12;
+    if (box.x <= scanned.x) box.x -= grow, box.width += grow;
+    if (box.br().x >= scanned.br().x) box.width += grow;
+    if (box.y <= scanned.y) box.y -= grow, box.height += grow;
+    if (box.br().y >= scanned.br().y) box.height += grow;
+    cv::ellipse(in, cv::Point(box.x + box.width / 2, box.y + box.height / 2), cv::Size(box.width / 2, box.height / 2), 0, 0,
+                360, cv::Scalar(255), cv::FILLED);
     cv::bitwise_not(in, out);
     cv::distanceTransform(in, d_in, cv::DIST_L2, cv::DIST_MASK_PRECISE);
     cv::distanceTransform(out, d_out, cv::DIST_L2, cv::DIST_MASK_PRECISE);
@@ -336,12 +356,17 @@ AnatomyBody load_body(const fs::path& seg, const std::string& name) {
   AnatomyBody b;
   b.name = name;
   b.has_gallbladder = std::find(id.begin(), id.end(), 4) != id.end();
+  // Pad 45 mm around the scanned field in-plane: room for the body wall and fat, which lie outside the
+  // labelled structures and, in tightly cropped scans, outside the field of view.
+  const int pad = int(std::ceil(45 / g0.spacing.x));
   AnatomyGrid& g = b.grid;
   g = g0;
-  g.nz = z1 - z0 + 1;
-  g.origin.z = g0.origin.z + z0 * g0.spacing.z;
-  g.tissue.resize(size_t(g.nx) * g.ny * g.nz);
-  for (size_t n = 0; n < g.tissue.size(); ++n) g.tissue[n] = u8(total_tissue(id[size_t(z0) * g0.nx * g0.ny + n]));
+  g.nx = g0.nx + 2 * pad, g.ny = g0.ny + 2 * pad, g.nz = z1 - z0 + 1;
+  g.origin = g0.origin - Vec3{pad * g0.spacing.x, pad * g0.spacing.y, -z0 * g0.spacing.z};
+  g.tissue.assign(size_t(g.nx) * g.ny * g.nz, u8(T::Cavity));
+  for (int k = 0; k < g.nz; ++k)
+    for (int j = 0; j < g0.ny; ++j)
+      for (int i = 0; i < g0.nx; ++i) g.tissue[g.index(i + pad, j + pad, k)] = u8(total_tissue(id[g0.index(i, j, k + z0)]));
   if (k_hi >= g0.nz - 2) b.dome_added_mm = complete_dome(g);
   // Cortical bone: a shell of about 1.5 mm; marrow inside.
   {
@@ -349,7 +374,7 @@ AnatomyBody load_body(const fs::path& seg, const std::string& name) {
     for (size_t n = 0; n < d.size(); ++n)
       if (g.tissue[n] == u8(T::Bone) && d[n] > 1.6f) g.tissue[n] = u8(T::Marrow);
   }
-  b.hull_dist_dmm = hull_distance(g);
+  b.hull_dist_dmm = hull_distance(g, cv::Rect(pad, pad, g0.nx, g0.ny));
   {
     std::vector<float> dk = depth_below_surface(g, [](std::uint8_t t) { return t == u8(T::KidneyCortex); });
     std::vector<float> ds = depth_below_surface(g, [](std::uint8_t t) { return t == u8(T::StomachWall); });
