@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -151,9 +152,12 @@ std::vector<float> depth_below_surface(const AnatomyGrid& g, Inside&& inside) {
   std::vector<float> depth(g.tissue.size(), 0.f);
   tbb::parallel_for(0, g.nz, [&](int k) {
     cv::Mat mask(g.ny, g.nx, CV_8U, cv::Scalar(0)), dist;
+    bool any = false;
     for (int j = 0; j < g.ny; ++j)
-      for (int i = 0; i < g.nx; ++i) mask.at<std::uint8_t>(j, i) = inside(g.tissue[g.index(i, j, k)]) ? 255 : 0;
-    cv::distanceTransform(mask, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      for (int i = 0; i < g.nx; ++i)
+        if (inside(g.tissue[g.index(i, j, k)])) mask.at<std::uint8_t>(j, i) = 255, any = true;
+    if (!any) return;
+    cv::distanceTransform(mask, dist, cv::DIST_L2, cv::DIST_MASK_5);
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) depth[g.index(i, j, k)] = dist.at<float>(j, i) * float(g.spacing.x);
   });
@@ -251,12 +255,15 @@ double complete_dome(AnatomyGrid& g) {
 std::vector<std::int16_t> hull_distance(const AnatomyGrid& g, const cv::Rect& scanned) {
   std::vector<float> dist(g.tissue.size(), 300.f);
   tbb::parallel_for(0, g.nz, [&](int k) {
-    std::vector<cv::Point> pts;
-    for (int j = 0; j < g.ny; ++j)
+    std::vector<cv::Point> pts;  // the first and last labelled voxel of each row span the same hull
+    for (int j = 0; j < g.ny; ++j) {
+      int first = -1, last = -1;
       for (int i = 0; i < g.nx; ++i) {
         std::uint8_t t = g.tissue[g.index(i, j, k)];
-        if (t != u8(T::Cavity) && t != u8(T::Air)) pts.emplace_back(i, j);
+        if (t != u8(T::Cavity) && t != u8(T::Air)) last = i, first = first < 0 ? i : first;
       }
+      if (first >= 0) pts.emplace_back(first, j), pts.emplace_back(last, j);
+    }
     if (pts.size() < 3) return;
     std::vector<cv::Point> hull;
     cv::convexHull(pts, hull);
@@ -273,8 +280,8 @@ std::vector<std::int16_t> hull_distance(const AnatomyGrid& g, const cv::Rect& sc
     cv::ellipse(in, cv::Point(box.x + box.width / 2, box.y + box.height / 2), cv::Size(box.width / 2, box.height / 2), 0, 0,
                 360, cv::Scalar(255), cv::FILLED);
     cv::bitwise_not(in, out);
-    cv::distanceTransform(in, d_in, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-    cv::distanceTransform(out, d_out, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    cv::distanceTransform(in, d_in, cv::DIST_L2, cv::DIST_MASK_5);
+    cv::distanceTransform(out, d_out, cv::DIST_L2, cv::DIST_MASK_5);
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
         dist[g.index(i, j, k)] = float((d_out.at<float>(j, i) - d_in.at<float>(j, i)) * g.spacing.x);
@@ -480,28 +487,36 @@ Tissue chaos_tissue(int id) {
   }
 }
 
+// Bodies: the TotalSegmentator subjects whose maps hold the whole liver region. Not bodies: s0000 (no
+// liver), s0009 (a small field of view cutting the liver laterally and at the dome), the TotalSegmentator
+// example (3 mm model-made labels, dome cut), real/totalseg-mr (a 60 mm slab) and CHAOS (four organs on
+// 7.7 mm slices, no spine, vessels or bowel); the CTs of s0009 and the example and the CHAOS T2-SPIR
+// images are texture banks instead. Sources load in parallel.
 AnatomyLibrary load_library(const fs::path& shared) {
+  const fs::path subjects = shared / "anatomy" / "totalseg-subjects", example = shared / "anatomy" / "totalseg-example",
+                 chaos = shared / "real" / "chaos-t2spir";
+  const std::vector<std::string> bodies = {"s0001", "s0004", "s0006"};
+  const std::vector<int> chaos_cases = {1, 2, 3, 5, 8, 10, 13, 19};
   AnatomyLibrary lib;
-  const fs::path subjects = shared / "anatomy" / "totalseg-subjects";
-  for (const char* s : {"s0001", "s0004", "s0006"}) {
-    lib.bodies.push_back(load_body(subjects / s / "seg_total_multilabel.nii.gz", std::string("totalseg-subjects/") + s));
-    const AnatomyBody& b = lib.bodies.back();
-    spdlog::debug("anatomy: {} {}x{}x{}, dome added {:.0f} mm", b.name, b.grid.nx, b.grid.ny, b.grid.nz, b.dome_added_mm);
-  }
-  lib.dropped = {"totalseg-subjects/s0000: no liver in the map",
-                 "totalseg-subjects/s0009: small field of view that cuts the liver laterally and at the dome (its CT is a texture bank)",
-                 "totalseg-example: 3 mm model-made labels with the liver dome cut (its CT is a texture bank)",
-                 "real/totalseg-mr: a 60 mm slab",
-                 "real/chaos-t2spir: four organs at 7.7 mm slices, no spine, vessels or bowel (its images are texture banks)"};
-  lib.banks.push_back(load_bank(subjects / "s0009" / "ct.nii.gz", subjects / "s0009" / "seg_total_multilabel.nii.gz",
-                                "totalseg-subjects/s0009 CT", total_tissue));
-  const fs::path example = shared / "anatomy" / "totalseg-example";
-  lib.banks.push_back(load_bank(example / "example_ct.nii.gz", example / "example_seg_fast_force_split.nii.gz",
-                                "totalseg-example CT", total_tissue));
-  const fs::path chaos = shared / "real" / "chaos-t2spir";
-  for (int n : {1, 2, 3, 5, 8, 10, 13, 19})
-    lib.banks.push_back(load_bank(chaos / ("image_" + std::to_string(n) + ".nii.gz"), chaos / ("label_" + std::to_string(n) + ".nii.gz"),
-                                  "chaos-t2spir " + std::to_string(n) + " T2-SPIR", chaos_tissue));
+  lib.bodies.resize(bodies.size());
+  lib.banks.resize(2 + chaos_cases.size());
+  tbb::parallel_for(size_t(0), bodies.size() + lib.banks.size(), [&](size_t n) {
+    if (n < bodies.size()) {
+      lib.bodies[n] = load_body(subjects / bodies[n] / "seg_total_multilabel.nii.gz", "totalseg-subjects/" + bodies[n]);
+      const AnatomyBody& b = lib.bodies[n];
+      spdlog::debug("anatomy: {} {}x{}x{}, dome added {:.0f} mm", b.name, b.grid.nx, b.grid.ny, b.grid.nz, b.dome_added_mm);
+    } else if (n == bodies.size()) {
+      lib.banks[0] = load_bank(subjects / "s0009" / "ct.nii.gz", subjects / "s0009" / "seg_total_multilabel.nii.gz",
+                               "totalseg-subjects/s0009 CT", total_tissue);
+    } else if (n == bodies.size() + 1) {
+      lib.banks[1] = load_bank(example / "example_ct.nii.gz", example / "example_seg_fast_force_split.nii.gz", "totalseg-example CT",
+                               total_tissue);
+    } else {
+      const std::string c = std::to_string(chaos_cases[n - bodies.size() - 2]);
+      lib.banks[n - bodies.size()] =
+          load_bank(chaos / ("image_" + c + ".nii.gz"), chaos / ("label_" + c + ".nii.gz"), "chaos-t2spir " + c + " T2-SPIR", chaos_tissue);
+    }
+  });
   return lib;
 }
 
@@ -611,8 +626,8 @@ std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   return out;
 }
 
-// A tapered vessel from `root` into the liver towards `end`, with three side branches, painted over
-// the liver (and lesions) only so that it never leaves the organ.
+// A tapered vessel from `root` into the liver towards `end`, with three side branches of two twigs each,
+// painted over the liver (and lesions) only so that it never leaves the organ.
 void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r0, Tissue t, const Allow& in_liver) {
   Tube main = vessel(rng, root, end, r0, 1.8, 7);
   paint_tube(g, main, t, in_liver);
@@ -620,6 +635,10 @@ void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r0, 
     Vec3 from = main.pts[size_t(1 + b)];
     Tube branch = vessel(rng, from, jitter(rng, from, 30), std::max(1.5, main.radius[size_t(1 + b)] * 0.55), 1.1, 4);
     paint_tube(g, branch, t, in_liver);
+    for (int w = 0; w < 2; ++w) {
+      Vec3 twig = branch.pts[size_t(2 + w)];
+      paint_tube(g, vessel(rng, twig, jitter(rng, twig, 18), 1.2, 0.9, 3), t, in_liver);
+    }
   }
 }
 
@@ -631,7 +650,12 @@ const AnatomyLibrary& anatomy_library(const std::string& shared_dir) {
   std::lock_guard<std::mutex> lock(mutex);
   const std::string key = fs::weakly_canonical(fs::absolute(shared_dir)).string();
   auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, std::make_unique<AnatomyLibrary>(load_library(key))).first;
+  if (it == cache.end()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    it = cache.emplace(key, std::make_unique<AnatomyLibrary>(load_library(key))).first;
+    spdlog::debug("anatomy library {} loaded in {:.1f} s", key,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   return *it->second;
 }
 
@@ -725,6 +749,16 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   }
 
   add_liver_lesions(ph, rng, lo, hi, [&](const Vec3& c, double r) { return c.z <= ph.liver_top - r; });
+
+  // Gas pockets in bowel and colon (the maps label the whole lumen as bowel).
+  {
+    const std::vector<Vec3> bowel = positions_of(g, u8(T::Bowel), 11);
+    const int pockets = bowel.empty() ? 0 : rng.integer(4, 14);
+    for (int n = 0; n < pockets; ++n) {
+      const double r = rng.uniform(5, 14);
+      paint_blob(g, Blob::make(rng, rng.pick(bowel), {r, r, r * rng.uniform(0.6, 1.2)}, 2.0, 0.12), T::Air, over({T::Bowel}));
+    }
+  }
 
   // Hepatic veins from the IVC below the dome to the right, middle and left liver; portal branches from
   // the porta (the portal vein's point nearest the liver's centre) to the same territories lower down.

@@ -62,7 +62,6 @@ struct TextureBank {
 struct AnatomyLibrary {
   std::vector<AnatomyBody> bodies;
   std::vector<TextureBank> banks;
-  std::vector<std::string> dropped;  // sources looked at and not used as bodies, with why
 };
 
 // Loads every source below `shared_dir` (the project's ../shared) once per process and per directory;
