@@ -21,6 +21,10 @@ struct SynthOptions {
   double deidentify_fraction = -1;      // < 0: the domain's default share
   int jobs = 0;                         // 0 = all cores
   int first_index = 0;                  // studies first_index .. first_index+studies-1
+  // Bodies: "phantom" (shapes, the default), "real" (TotalSegmentator subjects' anatomy) or "mix" (half
+  // each, drawn per study); real bodies read anatomy_dir/anatomy and anatomy_dir/real.
+  std::string anatomy = "phantom";
+  std::string anatomy_dir = "../shared";
   // Test and analysis hooks (not on the command line). clean_artefacts switches off the bias field,
   // ghosting, wrap, EPI distortion, spectral fat-suppression failure and breath-hold shifts, so ROI
   // ratios follow the signal equations.
@@ -33,6 +37,7 @@ struct SynthOptions {
 };
 
 std::vector<std::string> domain_names();
+std::vector<std::string> anatomy_names();
 
 // The exact header of labels.csv.
 std::string labels_csv_header();

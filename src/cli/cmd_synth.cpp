@@ -16,6 +16,11 @@ void add_synth_options(CLI::App& app, CommandSlot& slot) {
   app.add_option("--seed", opt->seed, "base seed; study i's seed derives from (seed, i) only")->capture_default_str();
   app.add_option("--domain", opt->domain, "preset: train, external, external-3t, deid (docs/synthetic-data.md)")
       ->capture_default_str();
+  app.add_option("--anatomy", opt->anatomy,
+                 "bodies: phantom (shapes), real (TotalSegmentator subjects' anatomy), mix (half each)")
+      ->capture_default_str();
+  app.add_option("--anatomy-dir", opt->anatomy_dir, "folder holding anatomy/ and real/ for --anatomy real|mix")
+      ->capture_default_str();
   app.add_flag("--preview", opt->preview, "write OUT/previews/<study>.png: middle slice of every volume with its label");
   app.add_option("--layout", opt->layout, "scanner (vendor export folders) or nbia (NBIA Data Retriever tree + metadata.csv)")
       ->capture_default_str();

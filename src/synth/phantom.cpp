@@ -3,87 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "shapes.hpp"
+#include "paint.hpp"
 
 namespace mpmri::synth {
 
 namespace {
 
 using T = Tissue;
-constexpr std::uint8_t u8(Tissue t) { return static_cast<std::uint8_t>(t); }
-
 inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
-
-void init_grid(LabelGrid& g, Tissue fill) {
-  g.origin = {-200, -150, -175};
-  g.nx = int(400 / g.spacing.x);
-  g.ny = int(320 / g.spacing.y);
-  g.nz = int(320 / g.spacing.z);
-  g.label.assign(size_t(g.nx) * g.ny * g.nz, u8(fill));
-}
-
-// Visits every voxel of `g` whose centre lies in [lo, hi] (mm).
-template <class F>
-void for_box(LabelGrid& g, Vec3 lo, Vec3 hi, F&& f) {
-  auto idx = [](double v, double o, double s, int n, bool up) {
-    int i = up ? int(std::ceil((v - o) / s)) : int(std::floor((v - o) / s));
-    return std::clamp(i, 0, n - 1);
-  };
-  int i0 = idx(lo.x, g.origin.x, g.spacing.x, g.nx, false), i1 = idx(hi.x, g.origin.x, g.spacing.x, g.nx, true);
-  int j0 = idx(lo.y, g.origin.y, g.spacing.y, g.ny, false), j1 = idx(hi.y, g.origin.y, g.spacing.y, g.ny, true);
-  int k0 = idx(lo.z, g.origin.z, g.spacing.z, g.nz, false), k1 = idx(hi.z, g.origin.z, g.spacing.z, g.nz, true);
-  for (int k = k0; k <= k1; ++k)
-    for (int j = j0; j <= j1; ++j)
-      for (int i = i0; i <= i1; ++i) {
-        Vec3 p{g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
-        f(i, j, k, p);
-      }
-}
-
-// Which current labels a primitive may paint over (a bit set over the tissues).
-struct Allow {
-  std::uint64_t bits = ~0ull;
-  bool operator()(std::uint8_t cur) const { return (bits >> cur) & 1u; }
-};
-Allow over(std::initializer_list<Tissue> ts) {
-  Allow a{0};
-  for (auto t : ts) a.bits |= 1ull << u8(t);
-  return a;
-}
-Allow anything() { return Allow{}; }
-
-void paint_blob(LabelGrid& g, const Blob& b, Tissue t, const Allow& allow, double scale = 1.0) {
-  double r = b.extent() * scale;
-  for_box(g, b.c - Vec3{r, r, r}, b.c + Vec3{r, r, r}, [&](int i, int j, int k, const Vec3& p) {
-    std::uint8_t& cur = g.at(i, j, k);
-    if (allow(cur) && b.value(p, scale) < 0) cur = u8(t);
-  });
-}
-
-void paint_tube(LabelGrid& g, const Tube& tube, Tissue t, const Allow& allow) {
-  Vec3 lo, hi;
-  tube.bounds(lo, hi);
-  for_box(g, lo, hi, [&](int i, int j, int k, const Vec3& p) {
-    std::uint8_t& cur = g.at(i, j, k);
-    if (allow(cur) && tube.contains(p)) cur = u8(t);
-  });
-}
-
-Vec3 jitter(Rng& rng, Vec3 p, double sd) { return {p.x + rng.normal(0, sd), p.y + rng.normal(0, sd), p.z + rng.normal(0, sd)}; }
-
-// A vessel from `a` to `b` with a gentle random bend and a taper.
-Tube vessel(Rng& rng, Vec3 a, Vec3 b, double r0, double r1, double bend = 6) {
-  Tube t;
-  const int n = 4;
-  for (int i = 0; i <= n; ++i) {
-    double s = double(i) / n;
-    Vec3 p = a + (b - a) * s;
-    if (i > 0 && i < n) p = jitter(rng, p, bend);
-    t.pts.push_back(p);
-    t.radius.push_back(r0 + (r1 - r0) * s);
-  }
-  return t;
-}
 
 struct Diaphragm {
   double right_z, left_z, yc;
@@ -94,56 +21,6 @@ struct Diaphragm {
     return std::max(r, l);
   }
 };
-
-std::array<TissueParams, kTissues> base_params(double field_t) {
-  const bool hi = field_t > 2;
-  auto p = [&](double pd, double t1_15, double t1_3, double t2_15, double t2_3, double adc, double ff = 0,
-               double tex = 0.03, bool blood = false) {
-    TissueParams t;
-    t.pd = pd;
-    t.t1 = hi ? t1_3 : t1_15;
-    t.t2 = hi ? t2_3 : t2_15;
-    t.r2s = 1000.0 / t.t2 + (hi ? 24 : 12);  // reversible dephasing R2' roughly doubles with B0
-    t.adc = adc;
-    t.ff = ff;
-    t.texture = tex;
-    t.blood = blood;
-    return t;
-  };
-  std::array<TissueParams, kTissues> a{};
-  a[u8(T::Air)] = p(0.0, 1000, 1000, 1, 1, 0);
-  a[u8(T::SubcutFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.95, 0.04);
-  a[u8(T::Muscle)] = p(0.72, 856, 898, 27, 29, 1.6e-3, 0.02, 0.08);
-  a[u8(T::Bone)] = p(0.04, 1000, 1100, 2, 2, 0.1e-3);
-  a[u8(T::Marrow)] = p(0.80, 856, 586, 46, 49, 0.5e-3, 0.5, 0.08);
-  a[u8(T::Disc)] = p(0.80, 1100, 1300, 90, 80, 1.5e-3);
-  a[u8(T::Csf)] = p(1.0, 4000, 4300, 1500, 1400, 3.0e-3);
-  a[u8(T::Cavity)] = p(0.0, 1000, 1000, 1, 1, 0);
-  a[u8(T::VisceralFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.92, 0.05);
-  a[u8(T::Liver)] = p(0.72, 586, 809, 46, 34, 1.28e-3, 0.02, 0.045);
-  a[u8(T::HepaticVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
-  a[u8(T::PortalVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
-  a[u8(T::Spleen)] = p(0.78, 1057, 1328, 79, 61, 0.85e-3, 0, 0.05);
-  a[u8(T::KidneyCortex)] = p(0.80, 966, 1142, 87, 76, 1.94e-3, 0, 0.03);
-  a[u8(T::KidneyMedulla)] = p(0.85, 1412, 1545, 85, 81, 1.90e-3, 0, 0.03);
-  a[u8(T::Aorta)] = p(0.80, 1441, 1932, 290, 275, 2.5e-3, 0, 0.01, true);
-  a[u8(T::Ivc)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.01, true);
-  a[u8(T::Pancreas)] = p(0.72, 654, 725, 46, 43, 1.60e-3, 0.04, 0.06);
-  a[u8(T::StomachWall)] = p(0.75, 900, 1100, 60, 55, 1.5e-3, 0, 0.04);
-  a[u8(T::StomachContent)] = p(1.0, 3000, 3200, 500, 450, 2.8e-3, 0, 0.1);
-  a[u8(T::Bowel)] = p(0.80, 1200, 1400, 100, 90, 2.0e-3, 0.02, 0.35);
-  a[u8(T::Gallbladder)] = p(1.0, 3000, 3300, 583, 500, 2.73e-3);
-  a[u8(T::Lung)] = p(0.05, 1200, 1300, 30, 25, 0);
-  a[u8(T::Heart)] = p(0.80, 1441, 1932, 250, 230, 2.5e-3, 0, 0.01, true);
-  a[u8(T::Hcc)] = p(0.78, 1056, 1300, 85, 76, 1.08e-3, 0, 0.08);
-  a[u8(T::Cyst)] = p(1.0, 3793, 4100, 583, 520, 2.6e-3, 0, 0.01);
-  a[u8(T::Hemangioma)] = p(0.90, 2524, 2800, 155, 140, 1.6e-3, 0, 0.05);
-  a[u8(T::Metastasis)] = p(0.80, 1757, 1950, 85, 76, 1.0e-3, 0, 0.08);
-  a[u8(T::BileDuct)] = p(1.0, 3000, 3300, 583, 500, 2.8e-3);
-  a[u8(T::Lung)].r2s = 1000;  // air-tissue interfaces everywhere: T2* of about 1 ms
-  a[u8(T::Bone)].r2s = 1000;
-  return a;
-}
 
 void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_sub_front, double t_sub_back,
                 double t_wall, double& spine_y) {
@@ -203,10 +80,60 @@ void build_body(Phantom& ph, Rng& rng, double yc, double A, double B, double t_s
 
 }  // namespace
 
+std::array<TissueParams, kTissues> base_tissue_params(double field_t) {
+  const bool hi = field_t > 2;
+  auto p = [&](double pd, double t1_15, double t1_3, double t2_15, double t2_3, double adc, double ff = 0,
+               double tex = 0.03, bool blood = false) {
+    TissueParams t;
+    t.pd = pd;
+    t.t1 = hi ? t1_3 : t1_15;
+    t.t2 = hi ? t2_3 : t2_15;
+    t.r2s = 1000.0 / t.t2 + (hi ? 24 : 12);  // reversible dephasing R2' roughly doubles with B0
+    t.adc = adc;
+    t.ff = ff;
+    t.texture = tex;
+    t.blood = blood;
+    return t;
+  };
+  std::array<TissueParams, kTissues> a{};
+  a[u8(T::Air)] = p(0.0, 1000, 1000, 1, 1, 0);
+  a[u8(T::SubcutFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.95, 0.04);
+  a[u8(T::Muscle)] = p(0.72, 856, 898, 27, 29, 1.6e-3, 0.02, 0.08);
+  a[u8(T::Bone)] = p(0.04, 1000, 1100, 2, 2, 0.1e-3);
+  a[u8(T::Marrow)] = p(0.80, 856, 586, 46, 49, 0.5e-3, 0.5, 0.08);
+  a[u8(T::Disc)] = p(0.80, 1100, 1300, 90, 80, 1.5e-3);
+  a[u8(T::Csf)] = p(1.0, 4000, 4300, 1500, 1400, 3.0e-3);
+  a[u8(T::Cavity)] = p(0.0, 1000, 1000, 1, 1, 0);
+  a[u8(T::VisceralFat)] = p(0.95, 800, 900, 40, 35, 0.3e-3, 0.92, 0.05);
+  a[u8(T::Liver)] = p(0.72, 586, 809, 46, 34, 1.28e-3, 0.02, 0.045);
+  a[u8(T::HepaticVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
+  a[u8(T::PortalVein)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.02, true);
+  a[u8(T::Spleen)] = p(0.78, 1057, 1328, 79, 61, 0.85e-3, 0, 0.05);
+  a[u8(T::KidneyCortex)] = p(0.80, 966, 1142, 87, 76, 1.94e-3, 0, 0.03);
+  a[u8(T::KidneyMedulla)] = p(0.85, 1412, 1545, 85, 81, 1.90e-3, 0, 0.03);
+  a[u8(T::Aorta)] = p(0.80, 1441, 1932, 290, 275, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Ivc)] = p(0.80, 1441, 1932, 200, 180, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Pancreas)] = p(0.72, 654, 725, 46, 43, 1.60e-3, 0.04, 0.06);
+  a[u8(T::StomachWall)] = p(0.75, 900, 1100, 60, 55, 1.5e-3, 0, 0.04);
+  a[u8(T::StomachContent)] = p(1.0, 3000, 3200, 500, 450, 2.8e-3, 0, 0.1);
+  a[u8(T::Bowel)] = p(0.80, 1200, 1400, 100, 90, 2.0e-3, 0.02, 0.35);
+  a[u8(T::Gallbladder)] = p(1.0, 3000, 3300, 583, 500, 2.73e-3);
+  a[u8(T::Lung)] = p(0.05, 1200, 1300, 30, 25, 0);
+  a[u8(T::Heart)] = p(0.80, 1441, 1932, 250, 230, 2.5e-3, 0, 0.01, true);
+  a[u8(T::Hcc)] = p(0.78, 1056, 1300, 85, 76, 1.08e-3, 0, 0.08);
+  a[u8(T::Cyst)] = p(1.0, 3793, 4100, 583, 520, 2.6e-3, 0, 0.01);
+  a[u8(T::Hemangioma)] = p(0.90, 2524, 2800, 155, 140, 1.6e-3, 0, 0.05);
+  a[u8(T::Metastasis)] = p(0.80, 1757, 1950, 85, 76, 1.0e-3, 0, 0.08);
+  a[u8(T::BileDuct)] = p(1.0, 3000, 3300, 583, 500, 2.8e-3);
+  a[u8(T::Lung)].r2s = 1000;  // air-tissue interfaces everywhere: T2* of about 1 ms
+  a[u8(T::Bone)].r2s = 1000;
+  return a;
+}
+
 Phantom build_phantom(Rng& rng, double field_t) {
   Phantom ph;
   ph.field_t = field_t;
-  ph.tissue = base_params(field_t);
+  ph.tissue = base_tissue_params(field_t);
   const double yc = rng.uniform(0, 20);
   const double A = rng.uniform(140, 185), B = rng.uniform(105, 135);
   ph.body_half_x = A;
@@ -297,26 +224,9 @@ Phantom build_phantom(Rng& rng, double field_t) {
     ph.kidney_bottom = std::min(ph.kidney_bottom, zk - k.a.z);
   }
 
-  // Lesions inside the liver.
-  if (rng.chance(0.6)) {
-    int n = rng.integer(1, 3);
-    for (int tries = 0; tries < 200 && int(ph.lesions.size()) < n; ++tries) {
-      double u = rng.uniform();
-      Tissue type = u < 0.3 ? T::Hcc : u < 0.65 ? T::Cyst : u < 0.85 ? T::Hemangioma : T::Metastasis;
-      double r = type == T::Hcc ? rng.uniform(10, 30) : type == T::Cyst ? rng.uniform(5, 25) : rng.uniform(6, 20);
-      Vec3 c{rng.uniform(-cx, cx * 0.3), rng.uniform(y_ant, spine_y), rng.uniform(ph.liver_bottom + 20, ph.liver_top - 20)};
-      bool inside = true;
-      for (Vec3 d : {Vec3{r, 0, 0}, Vec3{-r, 0, 0}, Vec3{0, r, 0}, Vec3{0, -r, 0}, Vec3{0, 0, r}, Vec3{0, 0, -r}, Vec3{}}) {
-        Vec3 q = c + d;
-        int i = int(std::lround((q.x - g.origin.x) / g.spacing.x)), j = int(std::lround((q.y - g.origin.y) / g.spacing.y));
-        int k = int(std::lround((q.z - g.origin.z) / g.spacing.z));
-        if (i < 0 || j < 0 || k < 0 || i >= g.nx || j >= g.ny || k >= g.nz || g.at(i, j, k) != u8(T::Liver)) inside = false;
-      }
-      if (!inside || c.z > dia.z(c.x, c.y) - r) continue;
-      paint_blob(g, Blob::make(rng, c, {r, r, r}, 2.0, type == T::Cyst ? 0.03 : 0.12), type, over({T::Liver}));
-      ph.lesions.push_back({type, c, r});
-    }
-  }
+  // Lesions inside the liver, below the dome.
+  add_liver_lesions(ph, rng, {-cx, y_ant, ph.liver_bottom + 20}, {cx * 0.3, spine_y, ph.liver_top - 20},
+                    [&](const Vec3& c, double r) { return c.z <= dia.z(c.x, c.y) - r; });
 
   // Vessels last: they cut through everything they cross.
   const double xa = rng.uniform(5, 20), ya = spine_y - rng.uniform(30, 38), ra = rng.uniform(9, 13);
@@ -377,13 +287,41 @@ Phantom build_phantom(Rng& rng, double field_t) {
       }
     }
 
-  // Texture: two octaves of smooth noise, upsampled trilinearly from coarse random grids.
+  // Texture: two octaves of smooth noise.
   ph.texture.assign(g.label.size(), 0);
+  std::vector<float> acc = octave_noise(g, rng, {{8, 0.7f}, {3, 0.5f}});
+  for (size_t n = 0; n < acc.size(); ++n) ph.texture[n] = std::int8_t(std::clamp(acc[n] * 60.f, -127.f, 127.f));
+  return ph;
+}
+
+void add_liver_lesions(Phantom& ph, Rng& rng, Vec3 lo, Vec3 hi, const std::function<bool(const Vec3&, double)>& fits) {
+  LabelGrid& g = ph.organs;
+  if (!rng.chance(0.6)) return;
+  int n = rng.integer(1, 3);
+  for (int tries = 0; tries < 200 && int(ph.lesions.size()) < n; ++tries) {
+    double u = rng.uniform();
+    Tissue type = u < 0.3 ? T::Hcc : u < 0.65 ? T::Cyst : u < 0.85 ? T::Hemangioma : T::Metastasis;
+    double r = type == T::Hcc ? rng.uniform(10, 30) : type == T::Cyst ? rng.uniform(5, 25) : rng.uniform(6, 20);
+    Vec3 c{rng.uniform(lo.x, hi.x), rng.uniform(lo.y, hi.y), rng.uniform(lo.z, hi.z)};
+    bool inside = true;
+    for (Vec3 d : {Vec3{r, 0, 0}, Vec3{-r, 0, 0}, Vec3{0, r, 0}, Vec3{0, -r, 0}, Vec3{0, 0, r}, Vec3{0, 0, -r}, Vec3{}}) {
+      Vec3 q = c + d;
+      int i = int(std::lround((q.x - g.origin.x) / g.spacing.x)), j = int(std::lround((q.y - g.origin.y) / g.spacing.y));
+      int k = int(std::lround((q.z - g.origin.z) / g.spacing.z));
+      if (i < 0 || j < 0 || k < 0 || i >= g.nx || j >= g.ny || k >= g.nz || g.at(i, j, k) != u8(T::Liver)) inside = false;
+    }
+    if (!inside || !fits(c, r)) continue;
+    paint_blob(g, Blob::make(rng, c, {r, r, r}, 2.0, type == T::Cyst ? 0.03 : 0.12), type, over({T::Liver}));
+    ph.lesions.push_back({type, c, r});
+  }
+}
+
+std::vector<float> octave_noise(const LabelGrid& g, Rng& rng, std::initializer_list<std::pair<int, float>> octaves) {
   std::vector<float> acc(g.label.size(), 0.f);
-  for (int step : {8, 3}) {
+  for (auto [step, amp] : octaves) {
     int cx = g.nx / step + 2, cy = g.ny / step + 2, cz = g.nz / step + 2;
     std::vector<float> coarse(size_t(cx) * cy * cz);
-    for (auto& v : coarse) v = float(rng.normal()) * (step == 8 ? 0.7f : 0.5f);
+    for (auto& v : coarse) v = float(rng.normal()) * amp;
     std::vector<int> ix(size_t(g.nx));
     std::vector<float> wx(size_t(g.nx));
     for (int i = 0; i < g.nx; ++i) ix[size_t(i)] = i / step, wx[size_t(i)] = float(i % step) / step;
@@ -409,8 +347,7 @@ Phantom build_phantom(Rng& rng, double field_t) {
       }
     }
   }
-  for (size_t n = 0; n < acc.size(); ++n) ph.texture[n] = std::int8_t(std::clamp(acc[n] * 60.f, -127.f, 127.f));
-  return ph;
+  return acc;
 }
 
 }  // namespace mpmri::synth

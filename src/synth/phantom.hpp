@@ -28,6 +28,7 @@ struct LabelGrid {
   Vec3 origin;              // centre of voxel (0,0,0)
   Vec3 spacing{1.75, 1.75, 2.5};
   std::vector<std::uint8_t> label;
+  size_t index(int i, int j, int k) const { return (size_t(k) * ny + j) * nx + i; }
   std::uint8_t& at(int i, int j, int k) { return label[(size_t(k) * ny + j) * nx + i]; }
   std::uint8_t at(int i, int j, int k) const { return label[(size_t(k) * ny + j) * nx + i]; }
 };
@@ -60,8 +61,12 @@ struct Phantom {
   double diaphragm_z = 80;       // right dome height, for slab placement
   double liver_top = 80, liver_bottom = -90, kidney_bottom = -120;
   double body_half_x = 160, body_half_y = 120, body_centre_y = 10;
+  nlohmann::json anatomy;  // real-anatomy bodies only: source, texture and random transform
   nlohmann::json describe() const;
 };
+
+// Typical relaxation times, PD, ADC and fat fraction of every tissue at this field (reference Table 1a).
+std::array<TissueParams, kTissues> base_tissue_params(double field_t);
 
 Phantom build_phantom(Rng& rng, double field_t);
 

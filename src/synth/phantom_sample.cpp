@@ -91,6 +91,7 @@ nlohmann::json Phantom::describe() const {
   for (const auto& l : lesions)
     les.push_back({{"type", tissue_name(l.type)}, {"centre_mm", {l.centre.x, l.centre.y, l.centre.z}}, {"radius_mm", l.radius}});
   j["lesions"] = les;
+  if (!anatomy.is_null()) j["anatomy"] = anatomy;
   return j;
 }
 

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "anatomy.hpp"
 #include "dicom_writer.hpp"
 #include "mpmri/error.hpp"
 #include "mpmri/io.hpp"
@@ -49,6 +50,15 @@ void personalise(Phantom& ph, Rng& rng) {
   }
 }
 
+// Whether study `index` gets a real-anatomy body. The mix draw has its own stream, so that the phantom
+// studies of a mix are exactly those of --anatomy phantom.
+bool real_anatomy(const SynthOptions& options, int index) {
+  if (options.anatomy == "phantom") return false;
+  if (options.anatomy == "real") return true;
+  if (options.anatomy == "mix") return Rng(mix_seed(options.seed, std::uint64_t(index), 0x616E61ull)).chance(0.5);
+  throw Error(ErrorKind::Usage, "unknown --anatomy '" + options.anatomy + "' (phantom, real, mix)");
+}
+
 StudyRender render_study(const SynthOptions& options, int index, const RenderFlags& flags) {
   StudyRender s;
   s.seed = mix_seed(options.seed, std::uint64_t(index));
@@ -58,7 +68,8 @@ StudyRender render_study(const SynthOptions& options, int index, const RenderFla
   Rng rng_anatomy(rng.fork());
   auto t0 = std::chrono::steady_clock::now();
   auto secs = [](auto a) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count(); };
-  s.phantom = build_phantom(rng_anatomy, field);
+  s.phantom = real_anatomy(options, index) ? build_anatomy_phantom(rng_anatomy, field, anatomy_library(options.anatomy_dir))
+                                           : build_phantom(rng_anatomy, field);
   spdlog::debug("study {}: phantom {:.2f} s", index, secs(t0));
   personalise(s.phantom, rng_anatomy);
   if (options.liver_fat_fraction >= 0) {
@@ -149,6 +160,7 @@ std::vector<LabelRow> label_rows(const StudyRender& s) {
 }
 
 std::vector<std::string> domain_names() { return {"train", "external", "external-3t", "deid"}; }
+std::vector<std::string> anatomy_names() { return {"phantom", "real", "mix"}; }
 
 std::string labels_csv_header() {
   return "study_uid,series_uid,echo_time_ms,b_value,temporal_index,label,manufacturer,field_strength_t,domain,deidentified,series_kind";
@@ -182,6 +194,7 @@ nlohmann::json study_json(const StudyRender& s, const SynthOptions& options, int
   j["options"] = {{"seed", options.seed}, {"index", index}, {"domain", options.domain}, {"layout", options.layout},
                   {"deidentify_fraction", options.deidentify_fraction}, {"clean_artefacts", options.clean_artefacts},
                   {"max_slices", options.max_slices}};
+  if (options.anatomy != "phantom") j["options"]["anatomy"] = options.anatomy;  // phantom-only synth.json unchanged
   j["study_seed"] = s.seed;
   j["phantom"] = s.phantom.describe();
   j["kinetics"] = {{"agent", s.kinetics.agent}, {"r1_blood", s.kinetics.r1_blood}, {"r1_hepatocyte", s.kinetics.r1_hepatocyte},
@@ -276,6 +289,8 @@ std::vector<StudySummary> run_synth(const SynthOptions& options) {
   if (options.layout != "scanner" && options.layout != "nbia") throw Error(ErrorKind::Usage, "--layout must be scanner or nbia");
   if (options.deidentify_fraction > 1) throw Error(ErrorKind::Usage, "--deidentify-fraction must be within 0..1");
   domain_preset(options.domain);  // validates the name before any work
+  real_anatomy(options, 0);       // validates --anatomy
+  if (options.anatomy != "phantom") anatomy_library(options.anatomy_dir);  // loads once; a missing source is an error here
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create " + options.out_dir + ": " + ec.message());
