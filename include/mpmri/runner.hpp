@@ -5,6 +5,7 @@
 
 #include "mpmri/error.hpp"
 #include "mpmri/evidence.hpp"
+#include "mpmri/prediction.hpp"
 
 namespace mpmri {
 
@@ -23,6 +24,32 @@ struct ClassifyOptions {
 };
 
 Outcome run_classify(const ClassifyOptions& options);
+
+class ImageClassifier;
+struct ModelCard;
+struct ScanOptions;
+
+// One study on its way through the pipeline: its result so far and the model inputs of its volumes.
+struct PreparedStudy {
+  StudyResult result;
+  std::vector<std::vector<float>> inputs;  // aligned with result.volumes; empty for failed volumes and without a card
+  std::vector<FailedSeries> failed;        // the study's series that could not be loaded at all
+};
+
+// First half of classify_study: decodes every volume (in parallel), writes its thumbnail under
+// options.out_dir/thumbnails when options.out_dir is set, and makes its model input when `card` is given.
+// A volume that cannot be loaded is failed with its reason; nothing throws for bad input.
+PreparedStudy prepare_study(Study study, const ClassifyOptions& options, const ModelCard* card, const ScanOptions& scan);
+
+// Second half: runs the image model (when `classifier` is given; an error there fails the study's volumes with
+// the reason instead of stopping the batch), decides every label with the study-level reasoning, summarises one
+// row per series and adds the study's failed series.
+StudyResult finish_study(PreparedStudy prepared, ImageClassifier* classifier, const DecisionEngine& decisions, Mode mode);
+
+// The study is the unit: one library call classifies one study. The CLI's pipeline runs the two halves in
+// separate stages (decoding the next study while the model runs on this one); tests and other callers use this.
+StudyResult classify_study(Study study, const ClassifyOptions& options, const ModelCard* card, ImageClassifier* classifier,
+                           const DecisionEngine& decisions, const ScanOptions& scan);
 
 struct PreprocessOptions {
   std::vector<std::string> inputs;

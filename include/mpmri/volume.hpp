@@ -127,6 +127,7 @@ struct Series {
 struct Study {
   std::string study_uid;
   std::vector<Series> series;
+  std::vector<FailedSeries> failed;  // its series (or parts) that could not be loaded, found with its files
 };
 
 // Result of scanning folders: studies with their series and volumes, plus what was skipped.

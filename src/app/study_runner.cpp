@@ -26,20 +26,13 @@ namespace mpmri {
 
 namespace {
 
-// One study on its way through the pipeline.
-struct StudyWork {
-  StudyResult result;
-  std::vector<std::vector<float>> inputs;  // model inputs, aligned with result.volumes (empty if failed)
-};
-
 std::string thumbnail_path(const std::string& out_dir, const VolumeInfo& v) {
   return out_dir + "/thumbnails/" + thumbnail_file_name(v.header.series_uid, v.volume_index);
 }
 
-// Volumes of scanned series that could not be split or read at all become failed series rows.
-void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed, bool any_study = false) {
+// Series that could not be split or read at all become failed series rows.
+void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed) {
   for (const auto& f : failed) {
-    if (!any_study && f.study_uid != study.study_uid) continue;
     SeriesResult s;
     s.study_uid = f.study_uid;
     s.series_uid = f.series_uid;
@@ -49,26 +42,14 @@ void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& fail
   }
 }
 
-void load_and_prepare(StudyWork& work, const ClassifyOptions& options, const ModelCard* card,
-                      const ScanOptions& scan_options) {
-  tbb::parallel_for(size_t(0), work.result.volumes.size(), [&](size_t i) {
-    VolumeResult& v = work.result.volumes[i];
-    try {
-      VolumeImage image = load_volume(v.info, scan_options);
-      try {
-        write_thumbnail_png(image, thumbnail_path(options.out_dir, v.info));
-      } catch (const std::exception& e) {  // a missing thumbnail must not cost the volume its label
-        spdlog::warn("no thumbnail for {}: {}", v.info.id(), e.what());
-      }
-      if (card && !v.info.header.other_modality()) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
-    } catch (const std::exception& e) {
-      v.status = VolumeStatus::Failed;
-      v.reason = e.what();
-    }
-  });
+// Every volume and every series that failed before it had a volume counts once in the exit code.
+void count_outcome(const StudyResult& study, Outcome& outcome) {
+  for (const auto& v : study.volumes) (v.status == VolumeStatus::Ok ? outcome.ok : outcome.failed)++;
+  for (const auto& s : study.series)
+    if (s.status == VolumeStatus::Failed && s.volumes == 0) outcome.failed++;
 }
 
-void infer(StudyWork& work, ImageClassifier& classifier) {
+void infer(PreparedStudy& work, ImageClassifier& classifier) {
   std::vector<std::vector<float>> batch;
   std::vector<size_t> index;
   for (size_t i = 0; i < work.result.volumes.size(); ++i) {
@@ -82,6 +63,64 @@ void infer(StudyWork& work, ImageClassifier& classifier) {
   for (size_t k = 0; k < index.size(); ++k) work.result.volumes[index[k]].image_probs = probs[k];
 }
 
+}  // namespace
+
+PreparedStudy prepare_study(Study study, const ClassifyOptions& options, const ModelCard* card, const ScanOptions& scan) {
+  PreparedStudy work;
+  work.result.study_uid = study.study_uid;
+  work.failed = std::move(study.failed);
+  for (auto& series : study.series)
+    for (auto& volume : series.volumes) {
+      VolumeResult r;
+      r.info = std::move(volume);
+      work.result.volumes.push_back(std::move(r));
+    }
+  work.inputs.resize(work.result.volumes.size());
+  tbb::parallel_for(size_t(0), work.result.volumes.size(), [&](size_t i) {
+    VolumeResult& v = work.result.volumes[i];
+    try {
+      VolumeImage image = load_volume(v.info, scan);
+      if (!options.out_dir.empty()) {
+        try {
+          write_thumbnail_png(image, thumbnail_path(options.out_dir, v.info));
+        } catch (const std::exception& e) {  // a missing thumbnail must not cost the volume its label
+          spdlog::warn("no thumbnail for {}: {}", v.info.id(), e.what());
+        }
+      }
+      if (card && !v.info.header.other_modality()) work.inputs[i] = prepare_model_input(image, card->grid, card->norm);
+    } catch (const std::exception& e) {
+      v.status = VolumeStatus::Failed;
+      v.reason = e.what();
+    }
+  });
+  return work;
+}
+
+StudyResult finish_study(PreparedStudy work, ImageClassifier* classifier, const DecisionEngine& decisions, Mode mode) {
+  StudyResult& study = work.result;
+  if (classifier) {
+    try {
+      infer(work, *classifier);
+    } catch (const std::exception& e) {  // out of memory on a device, a shape error: this study fails, the batch goes on
+      for (auto& v : study.volumes)
+        if (v.status == VolumeStatus::Ok) {
+          v.status = VolumeStatus::Failed;
+          v.reason = std::string("inference failed: ") + e.what();
+        }
+    }
+  }
+  decisions.decide_study(study.volumes, mode);
+  study.series = decisions.summarize_series(study.volumes);
+  add_failed_series(study, work.failed);
+  return std::move(work.result);
+}
+
+StudyResult classify_study(Study study, const ClassifyOptions& options, const ModelCard* card, ImageClassifier* classifier,
+                           const DecisionEngine& decisions, const ScanOptions& scan) {
+  return finish_study(prepare_study(std::move(study), options, card, scan), classifier, decisions, options.mode);
+}
+
+namespace {
 }  // namespace
 
 Outcome run_classify(const ClassifyOptions& options) {
@@ -133,56 +172,33 @@ Outcome run_classify(const ClassifyOptions& options) {
   StudySource source(options.inputs, scan_options);
   Progress progress(options.progress && ::isatty(STDERR_FILENO));
   Outcome outcome;
-  std::set<std::string> studies_written;
 
   tbb::parallel_pipeline(
       2,  // two studies in flight: one decoding while the previous one is inferred and written
-      tbb::make_filter<void, std::shared_ptr<StudyWork>>(
+      tbb::make_filter<void, std::shared_ptr<Study>>(
           tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<StudyWork> {
+          [&](tbb::flow_control& fc) -> std::shared_ptr<Study> {
             std::optional<Study> study = source.next();
             if (!study) {
               fc.stop();
               return nullptr;
             }
-            auto work = std::make_shared<StudyWork>();
-            work->result.study_uid = study->study_uid;
-            for (auto& series : study->series)
-              for (auto& volume : series.volumes) {
-                VolumeResult r;
-                r.info = std::move(volume);
-                work->result.volumes.push_back(std::move(r));
-              }
-            work->inputs.resize(work->result.volumes.size());
-            return work;
+            return std::make_shared<Study>(std::move(*study));
           }) &
-          tbb::make_filter<std::shared_ptr<StudyWork>, std::shared_ptr<StudyWork>>(
+          tbb::make_filter<std::shared_ptr<Study>, std::shared_ptr<PreparedStudy>>(
               tbb::filter_mode::parallel,
-              [&](std::shared_ptr<StudyWork> work) {
-                load_and_prepare(*work, options, card, scan_options);
-                return work;
+              [&](std::shared_ptr<Study> study) {
+                return std::make_shared<PreparedStudy>(prepare_study(std::move(*study), options, card, scan_options));
               }) &
-          tbb::make_filter<std::shared_ptr<StudyWork>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StudyWork> work) {
-                StudyResult& study = work->result;
+          tbb::make_filter<std::shared_ptr<PreparedStudy>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<PreparedStudy> work) {
+                ImageClassifier* classifier = nullptr;
                 if (classifier_future.valid()) {
-                  ImageClassifier& classifier = *classifier_future.get();  // a load failure ends the run here
+                  classifier = classifier_future.get().get();  // a load failure ends the run here
                   yield_to_model_load.reset();
-                  try {
-                    infer(*work, classifier);
-                  } catch (const Error& e) {
-                    for (auto& v : study.volumes)
-                      if (v.status == VolumeStatus::Ok) {
-                        v.status = VolumeStatus::Failed;
-                        v.reason = std::string("inference failed: ") + e.what();
-                      }
-                  }
                 }
-                decisions.decide_study(study.volumes, options.mode);
-                study.series = decisions.summarize_series(study.volumes);
-                add_failed_series(study, source.failed());
-                studies_written.insert(study.study_uid);
-                for (const auto& v : study.volumes) (v.status == VolumeStatus::Ok ? outcome.ok : outcome.failed)++;
+                StudyResult study = finish_study(std::move(*work), classifier, decisions, options.mode);
+                count_outcome(study, outcome);
                 writer.add_study(study);
                 if (html) html->add_study(study);
                 if (options.json_stdout) std::cout << study_json(study) << "\n" << std::flush;
@@ -191,16 +207,14 @@ Outcome run_classify(const ClassifyOptions& options) {
 
   progress.finish();
   if (classifier_future.valid()) classifier_future.get();  // no study reached inference: still report a bad model
-  // Series that failed before they had a single volume, in studies that had none either.
-  StudyResult orphans;
-  orphans.study_uid = "";
-  for (const auto& f : source.failed()) {
-    outcome.failed++;
-    if (!studies_written.count(f.study_uid)) add_failed_series(orphans, {f}, true);
-  }
-  if (!orphans.series.empty()) {
-    writer.add_study(orphans);
-    if (options.json_stdout) std::cout << study_json(orphans) << "\n" << std::flush;
+  // Failures whose study never came out of the source, or came out before they were found (a study spread over
+  // distant folders): written as rows of their own, so every failure is in the output, not only in the exit code.
+  StudyResult late;
+  add_failed_series(late, source.take_unclaimed_failures());
+  if (!late.series.empty()) {
+    count_outcome(late, outcome);
+    writer.add_study(late);
+    if (options.json_stdout) std::cout << study_json(late) << "\n" << std::flush;
   }
   for (const auto& s : source.skipped()) {
     if (s.is_error) outcome.failed++;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <utility>
 
 namespace mpmri {
 
@@ -21,17 +23,28 @@ void StudySource::merge(Study&& study, std::vector<std::string>& touched) {
   touched.push_back(study.study_uid);
   if (it == pending_.end()) {
     pending_order_.push_back(study.study_uid);
-    pending_.emplace(study.study_uid, std::move(study));
-    return;
+    it = pending_.emplace(study.study_uid, std::move(study)).first;
+  } else {
+    // A series split over two folders is unusual; keep the parts as they came rather than re-split.
+    for (auto& s : study.series) it->second.series.push_back(std::move(s));
   }
-  // A series split over two folders is unusual; keep the parts as they came rather than re-split.
-  for (auto& s : study.series) it->second.series.push_back(std::move(s));
+  claim_failures(it->second);
 }
+
+void StudySource::claim_failures(Study& study) {
+  auto mine = std::stable_partition(unclaimed_.begin(), unclaimed_.end(),
+                                    [&](const FailedSeries& f) { return f.study_uid != study.study_uid; });
+  std::move(mine, unclaimed_.end(), std::back_inserter(study.failed));
+  unclaimed_.erase(mine, unclaimed_.end());
+}
+
+std::vector<FailedSeries> StudySource::take_unclaimed_failures() { return std::exchange(unclaimed_, {}); }
 
 void StudySource::scan_next_folder() {
   ScanResult scan = scan_files(folders_[next_folder_++], options_);
   for (auto& s : scan.skipped) skipped_.push_back(std::move(s));
-  for (auto& f : scan.failed) failed_.push_back(std::move(f));
+  for (auto& f : scan.failed) unclaimed_.push_back(std::move(f));
+  for (auto& [uid, study] : pending_) claim_failures(study);
   if (scan.studies.empty()) return;  // a folder without DICOM images says nothing about study ends
 
   std::vector<std::string> touched;

@@ -21,14 +21,18 @@ class StudySource {
   // The next complete study, or nullopt when the archive is exhausted.
   std::optional<Study> next();
 
+  // Every study comes out with the failures found with its files (Study::failed). Read these two only after
+  // the last next(): the source appends to them while it scans.
   const std::vector<SkippedFile>& skipped() const { return skipped_; }
-  const std::vector<FailedSeries>& failed() const { return failed_; }
+  // Failures no study came out with: their study had no loadable volume, or came out before they were found.
+  std::vector<FailedSeries> take_unclaimed_failures();
   std::size_t folders_total() const { return folders_.size(); }
   std::size_t folders_done() const { return next_folder_; }
 
  private:
   void scan_next_folder();
   void merge(Study&& study, std::vector<std::string>& touched);
+  void claim_failures(Study& study);  // moves the unclaimed failures of its UID into it
 
   ScanOptions options_;
   std::vector<std::vector<std::string>> folders_;  // files per folder, folders in sorted order
@@ -37,7 +41,7 @@ class StudySource {
   std::vector<std::string> pending_order_;
   std::vector<Study> ready_;
   std::vector<SkippedFile> skipped_;
-  std::vector<FailedSeries> failed_;
+  std::vector<FailedSeries> unclaimed_;
 };
 
 }  // namespace mpmri

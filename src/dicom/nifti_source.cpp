@@ -369,7 +369,7 @@ void require_voxel_bytes(const std::string& path, int index) {
 Study& study_for(ScanResult& result, const std::string& uid) {
   for (auto& s : result.studies)
     if (s.study_uid == uid) return s;
-  result.studies.push_back(Study{uid, {}});
+  result.studies.push_back(Study{uid, {}, {}});
   return result.studies.back();
 }
 

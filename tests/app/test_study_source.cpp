@@ -1,0 +1,131 @@
+// The study source hands out each study with the failures found among its files; what no study claims is
+// kept for the end, so a failure is never lost between pipeline stages (it was once read by the last stage
+// while the first appended to it). And classify_study, the one-study library call, on its own.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app/study_source.hpp"
+#include "dicom/dicom_fixtures.hpp"
+#include "mpmri/runner.hpp"
+
+namespace fs = std::filesystem;
+using namespace mpmri;
+using mpmri::test::FakeSlice;
+using mpmri::test::TempDir;
+
+namespace {
+
+// Three slices of one series without positions and with one InstanceNumber: the loader cannot order them, so
+// the series fails as a whole ("slice order unknown").
+void write_unorderable_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid) {
+  fs::create_directories(dir);
+  for (int i = 0; i < 3; ++i) {
+    FakeSlice s;
+    s.study_uid = study_uid;
+    s.series_uid = series_uid;
+    s.sop_uid = series_uid + "." + std::to_string(i + 1);
+    s.position.reset();
+    s.instance = 1;
+    mpmri::test::write_slice(dir / ("broken" + std::to_string(i) + ".dcm"), s);
+  }
+}
+
+void write_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid) {
+  fs::create_directories(dir);
+  for (int i = 0; i < 3; ++i) {
+    FakeSlice s;
+    s.study_uid = study_uid;
+    s.series_uid = series_uid;
+    s.sop_uid = series_uid + "." + std::to_string(i + 1);
+    s.instance = i + 1;
+    s.position = std::array<double, 3>{0, 0, double(i)};
+    mpmri::test::write_slice(dir / (series_uid + "_" + std::to_string(i) + ".dcm"), s);
+  }
+}
+
+std::vector<Study> drain(StudySource& source) {
+  std::vector<Study> out;
+  while (auto s = source.next()) out.push_back(std::move(*s));
+  return out;
+}
+
+}  // namespace
+
+TEST(StudySource, FailuresComeWithTheirStudy) {
+  TempDir t;
+  write_series(t.path / "s1", "1.9.1", "1.9.1.1");
+  write_unorderable_series(t.path / "s1", "1.9.1", "1.9.1.2");
+  StudySource source({t.path.string()}, {});
+  auto studies = drain(source);
+  ASSERT_EQ(studies.size(), 1u);
+  EXPECT_EQ(studies[0].series.size(), 1u);
+  ASSERT_EQ(studies[0].failed.size(), 1u);
+  EXPECT_EQ(studies[0].failed[0].series_uid, "1.9.1.2");
+  EXPECT_TRUE(source.take_unclaimed_failures().empty());
+}
+
+TEST(StudySource, FailureOfAStudyWithoutVolumesIsKeptForTheEnd) {
+  TempDir t;
+  write_series(t.path / "a", "1.9.1", "1.9.1.1");
+  write_unorderable_series(t.path / "b", "1.9.2", "1.9.2.1");
+  StudySource source({t.path.string()}, {});
+  auto studies = drain(source);
+  ASSERT_EQ(studies.size(), 1u);
+  EXPECT_TRUE(studies[0].failed.empty());
+  auto late = source.take_unclaimed_failures();
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].study_uid, "1.9.2");
+}
+
+// NBIA layout: one folder per series under the study. Neighbouring folders make one study.
+TEST(StudySource, StudyInNeighbouringFoldersComesOutOnceWithAllItsSeriesAndFailures) {
+  TempDir t;
+  write_series(t.path / "study" / "1", "1.9.1", "1.9.1.1");
+  write_unorderable_series(t.path / "study" / "2", "1.9.1", "1.9.1.2");
+  write_series(t.path / "study" / "3", "1.9.1", "1.9.1.3");
+  StudySource source({t.path.string()}, {});
+  auto studies = drain(source);
+  ASSERT_EQ(studies.size(), 1u);
+  EXPECT_EQ(studies[0].series.size(), 2u);
+  EXPECT_EQ(studies[0].failed.size(), 1u);
+}
+
+TEST(StudySource, MacMetadataIsSkippedNotFailed) {
+  TempDir t;
+  write_series(t.path / "s", "1.9.1", "1.9.1.1");
+  std::ofstream(t.path / "s" / "._1.9.1.1_0.dcm") << "Mac OS X AppleDouble";
+  StudySource source({t.path.string()}, {});
+  auto studies = drain(source);
+  ASSERT_EQ(studies.size(), 1u);
+  bool seen = false;
+  for (const auto& s : source.skipped())
+    if (fs::path(s.path).filename() == "._1.9.1.1_0.dcm") {
+      seen = true;
+      EXPECT_FALSE(s.is_error) << s.reason;
+    }
+  EXPECT_TRUE(seen);
+}
+
+// One row per series: a good series and a failed one of the same study, through the library call.
+TEST(ClassifyStudy, HeaderModeGivesOneRowPerSeriesWithItsStatus) {
+  TempDir t;
+  write_series(t.path / "s", "1.9.1", "1.9.1.1");
+  write_unorderable_series(t.path / "s", "1.9.1", "1.9.1.2");
+  StudySource source({t.path.string()}, {});
+  auto study = source.next();
+  ASSERT_TRUE(study);
+  ClassifyOptions options;
+  options.out_dir.clear();  // no thumbnails
+  options.mode = Mode::Header;
+  DecisionEngine decisions;
+  StudyResult r = classify_study(std::move(*study), options, nullptr, nullptr, decisions, {});
+  ASSERT_EQ(r.series.size(), 2u);
+  std::map<std::string, VolumeStatus> status;
+  for (const auto& s : r.series) status[s.series_uid] = s.status;
+  EXPECT_EQ(status["1.9.1.1"], VolumeStatus::Ok);
+  EXPECT_EQ(status["1.9.1.2"], VolumeStatus::Failed);
+  ASSERT_EQ(r.volumes.size(), 1u);
+  EXPECT_EQ(r.volumes[0].status, VolumeStatus::Ok);
+}
