@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "mpmri/error.hpp"
 #include "mpmri/labels.hpp"
 #include "mpmri/preprocess.hpp"
 
@@ -29,9 +30,20 @@ class ImageClassifier {
  public:
   virtual ~ImageClassifier() = default;
   // Input: each element is one prepared volume (z,y,x as the card's grid). Output: probabilities over
-  // all kNumLabels labels (classes the network lacks get 0).
-  virtual std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) = 0;
+  // all kNumLabels labels (classes the network lacks get 0). Throws only Error(Model): the classifier lives in
+  // the LibTorch plugin, and no exception type of LibTorch's (c10::Error, out of memory on a device) may cross
+  // into the program, so the plugin reports failures as text and this wrapper, compiled into the caller, throws.
+  std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) {
+    std::string error;
+    std::vector<LabelProbs> out = predict_or_error(batch, error);
+    if (!error.empty()) throw Error(ErrorKind::Model, error);
+    return out;
+  }
   virtual const ModelCard& card() const = 0;
+
+ protected:
+  // Fills `error` (and returns nothing) instead of throwing.
+  virtual std::vector<LabelProbs> predict_or_error(const std::vector<std::vector<float>>& batch, std::string& error) noexcept = 0;
 };
 
 // Loads the TorchScript file, checks sha256 and a dummy forward pass against the card. Throws Error(Model).

@@ -53,7 +53,20 @@ class TorchClassifier final : public ImageClassifier {
 
   // In chunks of at most kMaxBatch volumes: oneDNN keeps the kernels it builds for each input shape, so with
   // the batch as big as each study, memory grew with the number of distinct study sizes in an archive.
-  std::vector<LabelProbs> predict(const std::vector<std::vector<float>>& batch) override {
+  std::vector<LabelProbs> predict_or_error(const std::vector<std::vector<float>>& batch, std::string& error) noexcept override {
+    try {
+      return predict_throwing(batch);
+    } catch (const c10::Error& e) {
+      error = std::string("LibTorch: ") + e.what_without_backtrace();
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown error in the image model";
+    }
+    return {};
+  }
+
+  std::vector<LabelProbs> predict_throwing(const std::vector<std::vector<float>>& batch) {
     std::vector<LabelProbs> result;
     for (size_t first = 0; first < batch.size(); first += kMaxBatch) {
       const size_t n = std::min(kMaxBatch, batch.size() - first);
