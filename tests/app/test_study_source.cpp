@@ -8,6 +8,7 @@
 
 #include "app/study_source.hpp"
 #include "dicom/dicom_fixtures.hpp"
+#include "mpmri/model.hpp"
 #include "mpmri/runner.hpp"
 
 namespace fs = std::filesystem;
@@ -128,4 +129,41 @@ TEST(ClassifyStudy, HeaderModeGivesOneRowPerSeriesWithItsStatus) {
   EXPECT_EQ(status["1.9.1.2"], VolumeStatus::Failed);
   ASSERT_EQ(r.volumes.size(), 1u);
   EXPECT_EQ(r.volumes[0].status, VolumeStatus::Ok);
+}
+
+namespace {
+// An image model that fails the way LibTorch does on a device out of memory.
+class FailingClassifier final : public ImageClassifier {
+ public:
+  const ModelCard& card() const override { return card_; }
+
+ protected:
+  std::vector<LabelProbs> predict_or_error(const std::vector<std::vector<float>>&, std::string& error) noexcept override {
+    error = "CUDA out of memory";
+    return {};
+  }
+
+ private:
+  ModelCard card_;
+};
+}  // namespace
+
+// An image-model failure fails that study's volumes with the reason; it is not an exception out of the call.
+TEST(ClassifyStudy, ModelFailureFailsTheStudysVolumesWithTheReason) {
+  TempDir t;
+  write_series(t.path / "s", "1.9.1", "1.9.1.1");
+  StudySource source({t.path.string()}, {});
+  auto study = source.next();
+  ASSERT_TRUE(study);
+  ClassifyOptions options;
+  options.out_dir.clear();
+  options.mode = Mode::Fusion;
+  DecisionEngine decisions;
+  FailingClassifier model;
+  StudyResult r = classify_study(std::move(*study), options, nullptr, &model, decisions, {});
+  ASSERT_EQ(r.volumes.size(), 1u);
+  EXPECT_EQ(r.volumes[0].status, VolumeStatus::Failed);
+  EXPECT_NE(r.volumes[0].reason.find("CUDA out of memory"), std::string::npos) << r.volumes[0].reason;
+  ASSERT_EQ(r.series.size(), 1u);
+  EXPECT_EQ(r.series[0].status, VolumeStatus::Failed);
 }
