@@ -410,6 +410,15 @@ AnatomyBody load_body(const fs::path& seg, const std::string& name) {
   // The spine (vertebral marrow, discs, ribs' marrow too, which are symmetric) marks the midline.
   const double midline_x = spine_n > 0 ? spine_x / double(spine_n) : g.origin.x + 0.5 * g.nx * g.spacing.x;
   b.anchor = {midline_x, 0.5 * (y_lo + y_hi), g.origin.z + liver_top * g.spacing.z};
+  // Widest from the dome to below the kidneys, where axial slabs image it (the pelvis is wider).
+  const int k_from = std::max(0, liver_top - int(220 / g.spacing.z)), k_to = std::min(g.nz - 1, liver_top + int(20 / g.spacing.z));
+  for (int k = k_from; k <= k_to; ++k)
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i)
+        if (b.hull_dist_dmm[g.index(i, j, k)] <= 0) {
+          const Vec3 d = voxel_lps(g, i, j, k) - b.anchor;
+          b.hull_half = {std::max(b.hull_half.x, std::abs(d.x)), std::max(b.hull_half.y, std::abs(d.y)), 0};
+        }
   // Organs whose size changes per study.
   for (auto [t, side] : std::vector<std::pair<Tissue, int>>{{T::Liver, 0}, {T::Spleen, 0}, {T::KidneyCortex, -1},
                                                             {T::KidneyCortex, 1}, {T::StomachWall, 0}}) {
@@ -673,7 +682,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
 
   // Placement and shape: everything here varies bodies without defining any series' class.
   const Vec3 target{rng.uniform(-8, 8), rng.uniform(0, 20), rng.uniform(60, 95)};  // where the liver dome lands
-  const Vec3 scale{rng.uniform(0.87, 1.13), rng.uniform(0.87, 1.13), rng.uniform(0.88, 1.12)};
+  Vec3 scale{rng.uniform(0.87, 1.13), rng.uniform(0.87, 1.13), rng.uniform(0.88, 1.12)};
   const double rz = rng.normal(0, 0.05), ry = rng.uniform(-0.04, 0.04), rx = rng.uniform(-0.06, 0.06);
   std::vector<double> organ_factor;
   for (const AnatomyBody::Organ& o : organs) {
@@ -682,18 +691,30 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   }
   const double elastic = rng.uniform(2, 6);
   rec["target_mm"] = {target.x, target.y, target.z};
-  rec["scale"] = {scale.x, scale.y, scale.z};
   rec["rotation_rad"] = {rz, ry, rx};
   rec["organ_size_factor"] = organ_factor;
-  const double t_front = rng.uniform(5, 35), t_back = t_front * rng.uniform(0.6, 1.1), wall = rng.uniform(6, 13);
+  double t_front = rng.uniform(5, 35), t_back = t_front * rng.uniform(0.6, 1.1);
+  const double wall = rng.uniform(6, 13);
   const double cortex = rng.uniform(4, 6), sinus = rng.uniform(12, 17), stomach_wall = rng.uniform(3, 6);
+  // Real trunks are larger than the phantom's: a wider, deeper grid (x -225..223, y -175..188 mm).
+  init_grid(ph.body, T::Air, {-225, -175, -175}, {450, 365, 320});
+  init_grid(ph.organs, T::VisceralFat, {-225, -175, -175}, {450, 365, 320});
+  LabelGrid& g = ph.organs;
+  // Large bodies must still fit, or a grid edge would cut them flat: first the fat thins (down to 5 mm),
+  // then the body shrinks. The margin covers rotation and elastic displacement.
+  const double x_hi = g.origin.x + (g.nx - 1) * g.spacing.x, y_hi = g.origin.y + (g.ny - 1) * g.spacing.y;
+  const double margin = 15, room_x = std::min(-g.origin.x, x_hi) - std::abs(target.x),
+               room_y = std::min(target.y - g.origin.y, y_hi - target.y);
+  const double fat_room = std::min(room_x - body.hull_half.x * scale.x, room_y - body.hull_half.y * scale.y) - wall - margin;
+  t_front = std::max(5.0, std::min(t_front, fat_room)), t_back = std::max(5.0, std::min(t_back, fat_room));
+  const double outside = wall + std::max(t_front, t_back) + margin;
+  scale.x = std::min(scale.x, (room_x - outside) / body.hull_half.x);
+  scale.y = std::min(scale.y, (room_y - outside) / body.hull_half.y);
+  rec["scale"] = {scale.x, scale.y, scale.z};
   rec["subcutaneous_fat_mm"] = {t_front, t_back};
   rec["abdominal_wall_mm"] = wall;
   rec["kidney_cortex_mm"] = cortex;
 
-  init_grid(ph.body, T::Air);
-  init_grid(ph.organs, T::VisceralFat);
-  LabelGrid& g = ph.organs;
   const StudyToSource to_source(g, rng, body, organs, target, scale, Rotation(rz, ry, rx), elastic, organ_factor, rec);
   const AnatomyGrid& src = body.grid;
   tbb::parallel_for(0, g.nz, [&](int k) {
