@@ -298,7 +298,9 @@ std::vector<std::int16_t> hull_distance(const AnatomyGrid& g, const cv::Rect& sc
   return out;
 }
 
-Vec3 voxel_lps(const AnatomyGrid& g, int i, int j, int k) {
+// LPS position of a voxel of a source grid or a study grid.
+template <class Grid>
+Vec3 voxel_lps(const Grid& g, int i, int j, int k) {
   return {g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
 }
 
@@ -620,10 +622,6 @@ class StudyToSource {
   std::vector<Vec3> node_;
 };
 
-Vec3 grid_lps(const LabelGrid& g, int i, int j, int k) {
-  return {g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
-}
-
 // Positions of the organs grid's voxels of one tissue (every `stride`-th), for picking vessel targets.
 std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   std::vector<Vec3> out;
@@ -631,7 +629,7 @@ std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   for (int k = 0; k < g.nz; ++k)
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
-        if (g.at(i, j, k) == t && n++ % stride == 0) out.push_back(grid_lps(g, i, j, k));
+        if (g.at(i, j, k) == t && n++ % stride == 0) out.push_back(voxel_lps(g, i, j, k));
   return out;
 }
 
@@ -720,7 +718,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   tbb::parallel_for(0, g.nz, [&](int k) {
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
-        const Vec3 p = grid_lps(g, i, j, k);
+        const Vec3 p = voxel_lps(g, i, j, k);
         const long n = src.find(to_source(p));
         std::uint8_t& b = ph.body.at(i, j, k);
         std::uint8_t& o = g.at(i, j, k);
@@ -832,7 +830,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
         if (ph.body.at(i, j, k) != u8(T::Air)) {
-          Vec3 p = grid_lps(g, i, j, k);
+          Vec3 p = voxel_lps(g, i, j, k);
           x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x), y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
         }
     ph.body_half_x = std::max(std::abs(x_lo), std::abs(x_hi));
@@ -847,7 +845,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   const TextureBank& bank = lib.banks[bank_index];
   const ClassCentres& bc = bank.centres;
   const ClassCentres sc = class_centres(
-      g.nx, g.ny, g.nz, [&](int i, int j, int k) { return std::pair<std::uint8_t, Vec3>(g.at(i, j, k), grid_lps(g, i, j, k)); },
+      g.nx, g.ny, g.nz, [&](int i, int j, int k) { return std::pair<std::uint8_t, Vec3>(g.at(i, j, k), voxel_lps(g, i, j, k)); },
       target.x);
   std::array<Vec3, 2 * kTextureClasses> offset;
   for (auto& o : offset) o = {rng.uniform(-10, 10), rng.uniform(-10, 10), rng.uniform(-10, 10)};
@@ -856,7 +854,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
       for (int i = 0; i < g.nx; ++i) {
         const int cls = texture_class(g.at(i, j, k));
         if (cls < 0) continue;
-        const Vec3 p = grid_lps(g, i, j, k);
+        const Vec3 p = voxel_lps(g, i, j, k);
         const size_t key = size_t(2 * cls + (p.x < target.x ? 0 : 1));
         const size_t other = key ^ 1u;  // a bank organ seen on one side only (liver, spleen) serves both
         const size_t use = bc.count[key] > 0 ? key : other;
