@@ -102,7 +102,8 @@ Tissue total_tissue(int id) {
   if (id == 4) return T::Gallbladder;
   if (id == 5) return T::Liver;
   if (id == 6 || id == 15) return T::StomachWall;  // stomach (wall and content split per study), oesophagus
-  if (id == 7 || id == 8 || id == 9 || id == 17 || id == 22) return T::Pancreas;  // pancreas; adrenals, thyroid, prostate: glandular soft tissue
+  // Pancreas; adrenals, thyroid and prostate as glandular soft tissue like it.
+  if (id == 7 || id == 8 || id == 9 || id == 17 || id == 22) return T::Pancreas;
   if (id >= 10 && id <= 14) return T::Lung;
   if (id == 16) return T::Air;  // trachea
   if (id >= 18 && id <= 20) return T::Bowel;  // small bowel, duodenum, colon
@@ -524,8 +525,8 @@ AnatomyLibrary load_library(const fs::path& shared) {
                                total_tissue);
     } else {
       const std::string c = std::to_string(chaos_cases[n - bodies.size() - 2]);
-      lib.banks[n - bodies.size()] =
-          load_bank(chaos / ("image_" + c + ".nii.gz"), chaos / ("label_" + c + ".nii.gz"), "chaos-t2spir " + c + " T2-SPIR", chaos_tissue);
+      lib.banks[n - bodies.size()] = load_bank(chaos / ("image_" + c + ".nii.gz"), chaos / ("label_" + c + ".nii.gz"),
+                                               "chaos-t2spir " + c + " T2-SPIR", chaos_tissue);
     }
   });
   return lib;
@@ -561,9 +562,10 @@ struct Rotation {
 // interpolated trilinearly in between (all of it is smooth on that scale).
 class StudyToSource {
  public:
-  StudyToSource(const LabelGrid& g, Rng& rng, const AnatomyBody& body, const std::vector<AnatomyBody::Organ>& organs, Vec3 target,
-                Vec3 scale, const Rotation& rot, double elastic_mm, const std::vector<double>& organ_factor, nlohmann::json& record)
+  StudyToSource(const LabelGrid& g, Rng& rng, const AnatomyBody& body, Vec3 target, Vec3 scale, const Rotation& rot,
+                double elastic_mm, const std::vector<double>& organ_factor)
       : origin_(g.origin) {
+    const auto& organs = body.organs;
     nx_ = int(g.nx * g.spacing.x / kStep) + 2, ny_ = int(g.ny * g.spacing.y / kStep) + 2, nz_ = int(g.nz * g.spacing.z / kStep) + 2;
     // Elastic field: independent Gaussian displacements 40 mm apart, interpolated onto the nodes.
     const int ec = 40 / int(kStep);
@@ -601,7 +603,6 @@ class StudyToSource {
           }
           node_[(size_t(k) * ny_ + j) * nx_ + i] = q + shift;
         }
-    record["elastic_sd_mm"] = elastic_mm;
   }
   Vec3 operator()(const Vec3& p) const {
     double fx = (p.x - origin_.x) / kStep, fy = (p.y - origin_.y) / kStep, fz = (p.z - origin_.z) / kStep;
@@ -633,9 +634,11 @@ std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   return out;
 }
 
-// A tapered vessel from `root` into the liver towards `end`, with three side branches of two twigs each,
-// painted over the liver (and lesions) only so that it never leaves the organ.
-void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r0, Tissue t, const Allow& in_liver) {
+// A tapered vessel from `root` into the liver towards `end` (root radius drawn from [r_lo, r_hi]), with
+// three side branches of two twigs each, painted over the liver (and lesions) only so that it never
+// leaves the organ.
+void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r_lo, double r_hi, Tissue t, const Allow& in_liver) {
+  const double r0 = rng.uniform(r_lo, r_hi);
   Tube main = vessel(rng, root, end, r0, 1.8, 7);
   paint_tube(g, main, t, in_liver);
   for (int b = 0; b < 3; ++b) {
@@ -713,7 +716,8 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   rec["abdominal_wall_mm"] = wall;
   rec["kidney_cortex_mm"] = cortex;
 
-  const StudyToSource to_source(g, rng, body, organs, target, scale, Rotation(rz, ry, rx), elastic, organ_factor, rec);
+  const StudyToSource to_source(g, rng, body, target, scale, Rotation(rz, ry, rx), elastic, organ_factor);
+  rec["elastic_sd_mm"] = elastic;
   const AnatomyGrid& src = body.grid;
   tbb::parallel_for(0, g.nz, [&](int k) {
     for (int j = 0; j < g.ny; ++j)
@@ -775,7 +779,9 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     const int pockets = bowel.empty() ? 0 : rng.integer(4, 14);
     for (int n = 0; n < pockets; ++n) {
       const double r = rng.uniform(5, 14);
-      paint_blob(g, Blob::make(rng, rng.pick(bowel), {r, r, r * rng.uniform(0.6, 1.2)}, 2.0, 0.12), T::Air, over({T::Bowel}));
+      const Vec3 c = rng.pick(bowel);
+      const double rz = r * rng.uniform(0.6, 1.2);
+      paint_blob(g, Blob::make(rng, c, {r, r, rz}, 2.0, 0.12), T::Air, over({T::Bowel}));
     }
   }
 
@@ -792,24 +798,24 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     if (n > 0) hv0 = sum * (1.0 / double(n));
   }
   const double w = hi.x - lo.x;
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.x < lo.x + 0.25 * w && p.z > centre.z - 20; }),
-                     rng.uniform(5, 7), T::HepaticVein, in_liver);
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.y < lo.y + 0.3 * (hi.y - lo.y) && std::abs(p.x - centre.x) < 0.2 * w; }),
-                     rng.uniform(4, 6), T::HepaticVein, in_liver);
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.x > hi.x - 0.3 * w; }), rng.uniform(4, 5.5),
-                     T::HepaticVein, in_liver);
+  const Vec3 right_hv = pick([&](const Vec3& p) { return p.x < lo.x + 0.25 * w && p.z > centre.z - 20; });
+  paint_liver_vessel(g, rng, hv0, right_hv, 5, 7, T::HepaticVein, in_liver);
+  const Vec3 middle_hv = pick([&](const Vec3& p) { return p.y < lo.y + 0.3 * (hi.y - lo.y) && std::abs(p.x - centre.x) < 0.2 * w; });
+  paint_liver_vessel(g, rng, hv0, middle_hv, 4, 6, T::HepaticVein, in_liver);
+  const Vec3 left_hv = pick([&](const Vec3& p) { return p.x > hi.x - 0.3 * w; });
+  paint_liver_vessel(g, rng, hv0, left_hv, 4, 5.5, T::HepaticVein, in_liver);
   {
     std::vector<Vec3> pv = positions_of(g, u8(T::PortalVein), 1);
     if (!pv.empty()) {
       Vec3 porta = *std::min_element(pv.begin(), pv.end(), [&](const Vec3& a, const Vec3& b) {
         return dot(a - centre, a - centre) < dot(b - centre, b - centre);
       });
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.x < lo.x + 0.3 * w && p.z < centre.z; }),
-                         rng.uniform(5, 7), T::PortalVein, in_liver);
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.x > centre.x && p.z < centre.z + 20; }),
-                         rng.uniform(4, 6), T::PortalVein, in_liver);
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.y < centre.y && p.z > centre.z; }),
-                         rng.uniform(4, 6), T::PortalVein, in_liver);
+      const Vec3 right_pv = pick([&](const Vec3& p) { return p.x < lo.x + 0.3 * w && p.z < centre.z; });
+      paint_liver_vessel(g, rng, porta, right_pv, 5, 7, T::PortalVein, in_liver);
+      const Vec3 left_pv = pick([&](const Vec3& p) { return p.x > centre.x && p.z < centre.z + 20; });
+      paint_liver_vessel(g, rng, porta, left_pv, 4, 6, T::PortalVein, in_liver);
+      const Vec3 anterior_pv = pick([&](const Vec3& p) { return p.y < centre.y && p.z > centre.z; });
+      paint_liver_vessel(g, rng, porta, anterior_pv, 4, 6, T::PortalVein, in_liver);
     }
   }
 
