@@ -35,10 +35,15 @@ struct LpsVolume {
   std::vector<float> value;
 };
 
-LpsVolume read_lps(const fs::path& path) {
+// Missing anatomy data stops the run (exit 1) rather than falling back to phantoms.
+void require_file(const fs::path& path) {
   if (!fs::is_regular_file(path))
-    throw Error(ErrorKind::Input, "anatomy source missing: " + path.string() +
-                                      " (--anatomy real|mix reads ../shared/anatomy and ../shared/real; see docs/synthetic-data.md)");
+    throw Error(ErrorKind::Io, "anatomy source missing: " + path.string() +
+                                   " (--anatomy real|mix reads ../shared/anatomy and ../shared/real; see docs/synthetic-data.md)");
+}
+
+LpsVolume read_lps(const fs::path& path) {
+  require_file(path);
   using Image = itk::Image<float, 3>;
   auto reader = itk::ImageFileReader<Image>::New();
   reader->SetImageIO(itk::NiftiImageIO::New());
@@ -505,28 +510,41 @@ Tissue chaos_tissue(int id) {
 // 7.7 mm slices, no spine, vessels or bowel); the CTs of s0009 and the example and the CHAOS T2-SPIR
 // images are texture banks instead. Sources load in parallel.
 AnatomyLibrary load_library(const fs::path& shared) {
+  struct Source {
+    std::string name;
+    fs::path labels, image;   // image: only for texture banks
+    Tissue (*map)(int) = nullptr;  // texture banks; bodies are TotalSegmentator maps (total_tissue)
+  };
   const fs::path subjects = shared / "anatomy" / "totalseg-subjects", example = shared / "anatomy" / "totalseg-example",
                  chaos = shared / "real" / "chaos-t2spir";
-  const std::vector<std::string> bodies = {"s0001", "s0004", "s0006"};
-  const std::vector<int> chaos_cases = {1, 2, 3, 5, 8, 10, 13, 19};
+  std::vector<Source> bodies, banks;
+  for (const char* s : {"s0001", "s0004", "s0006"})
+    bodies.push_back({std::string("totalseg-subjects/") + s, subjects / s / "seg_total_multilabel.nii.gz", {}});
+  banks.push_back({"totalseg-subjects/s0009 CT", subjects / "s0009" / "seg_total_multilabel.nii.gz", subjects / "s0009" / "ct.nii.gz",
+                   total_tissue});
+  banks.push_back({"totalseg-example CT", example / "example_seg_fast_force_split.nii.gz", example / "example_ct.nii.gz", total_tissue});
+  for (int c : {1, 2, 3, 5, 8, 10, 13, 19}) {
+    const std::string n = std::to_string(c);
+    banks.push_back({"chaos-t2spir " + n + " T2-SPIR", chaos / ("label_" + n + ".nii.gz"), chaos / ("image_" + n + ".nii.gz"),
+                     chaos_tissue});
+  }
+  // The first missing file in this order, before any parallel work: the same error on every run.
+  for (const auto* list : {&bodies, &banks})
+    for (const Source& src : *list) {
+      require_file(src.labels);
+      if (!src.image.empty()) require_file(src.image);
+    }
   AnatomyLibrary lib;
   lib.bodies.resize(bodies.size());
-  lib.banks.resize(2 + chaos_cases.size());
-  tbb::parallel_for(size_t(0), bodies.size() + lib.banks.size(), [&](size_t n) {
+  lib.banks.resize(banks.size());
+  tbb::parallel_for(size_t(0), bodies.size() + banks.size(), [&](size_t n) {
     if (n < bodies.size()) {
-      lib.bodies[n] = load_body(subjects / bodies[n] / "seg_total_multilabel.nii.gz", "totalseg-subjects/" + bodies[n]);
+      lib.bodies[n] = load_body(bodies[n].labels, bodies[n].name);
       const AnatomyBody& b = lib.bodies[n];
       spdlog::debug("anatomy: {} {}x{}x{}, dome added {:.0f} mm", b.name, b.grid.nx, b.grid.ny, b.grid.nz, b.dome_added_mm);
-    } else if (n == bodies.size()) {
-      lib.banks[0] = load_bank(subjects / "s0009" / "ct.nii.gz", subjects / "s0009" / "seg_total_multilabel.nii.gz",
-                               "totalseg-subjects/s0009 CT", total_tissue);
-    } else if (n == bodies.size() + 1) {
-      lib.banks[1] = load_bank(example / "example_ct.nii.gz", example / "example_seg_fast_force_split.nii.gz", "totalseg-example CT",
-                               total_tissue);
     } else {
-      const std::string c = std::to_string(chaos_cases[n - bodies.size() - 2]);
-      lib.banks[n - bodies.size()] = load_bank(chaos / ("image_" + c + ".nii.gz"), chaos / ("label_" + c + ".nii.gz"),
-                                               "chaos-t2spir " + c + " T2-SPIR", chaos_tissue);
+      const Source& src = banks[n - bodies.size()];
+      lib.banks[n - bodies.size()] = load_bank(src.image, src.labels, src.name, src.map);
     }
   });
   return lib;
