@@ -35,10 +35,15 @@ struct LpsVolume {
   std::vector<float> value;
 };
 
-LpsVolume read_lps(const fs::path& path) {
+// Missing anatomy data stops the run (exit 1) rather than falling back to phantoms.
+void require_file(const fs::path& path) {
   if (!fs::is_regular_file(path))
-    throw Error(ErrorKind::Input, "anatomy source missing: " + path.string() +
-                                      " (--anatomy real|mix reads ../shared/anatomy and ../shared/real; see docs/synthetic-data.md)");
+    throw Error(ErrorKind::Io, "anatomy source missing: " + path.string() +
+                                   " (--anatomy real|mix reads ../shared/anatomy and ../shared/real; see docs/synthetic-data.md)");
+}
+
+LpsVolume read_lps(const fs::path& path) {
+  require_file(path);
   using Image = itk::Image<float, 3>;
   auto reader = itk::ImageFileReader<Image>::New();
   reader->SetImageIO(itk::NiftiImageIO::New());
@@ -102,7 +107,8 @@ Tissue total_tissue(int id) {
   if (id == 4) return T::Gallbladder;
   if (id == 5) return T::Liver;
   if (id == 6 || id == 15) return T::StomachWall;  // stomach (wall and content split per study), oesophagus
-  if (id == 7 || id == 8 || id == 9 || id == 17 || id == 22) return T::Pancreas;  // pancreas; adrenals, thyroid, prostate: glandular soft tissue
+  // Pancreas; adrenals, thyroid and prostate as glandular soft tissue like it.
+  if (id == 7 || id == 8 || id == 9 || id == 17 || id == 22) return T::Pancreas;
   if (id >= 10 && id <= 14) return T::Lung;
   if (id == 16) return T::Air;  // trachea
   if (id >= 18 && id <= 20) return T::Bowel;  // small bowel, duodenum, colon
@@ -298,7 +304,9 @@ std::vector<std::int16_t> hull_distance(const AnatomyGrid& g, const cv::Rect& sc
   return out;
 }
 
-Vec3 voxel_lps(const AnatomyGrid& g, int i, int j, int k) {
+// LPS position of a voxel of a source grid or a study grid.
+template <class Grid>
+Vec3 voxel_lps(const Grid& g, int i, int j, int k) {
   return {g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
 }
 
@@ -410,6 +418,15 @@ AnatomyBody load_body(const fs::path& seg, const std::string& name) {
   // The spine (vertebral marrow, discs, ribs' marrow too, which are symmetric) marks the midline.
   const double midline_x = spine_n > 0 ? spine_x / double(spine_n) : g.origin.x + 0.5 * g.nx * g.spacing.x;
   b.anchor = {midline_x, 0.5 * (y_lo + y_hi), g.origin.z + liver_top * g.spacing.z};
+  // Widest from the dome to below the kidneys, where axial slabs image it (the pelvis is wider).
+  const int k_from = std::max(0, liver_top - int(220 / g.spacing.z)), k_to = std::min(g.nz - 1, liver_top + int(20 / g.spacing.z));
+  for (int k = k_from; k <= k_to; ++k)
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i)
+        if (b.hull_dist_dmm[g.index(i, j, k)] <= 0) {
+          const Vec3 d = voxel_lps(g, i, j, k) - b.anchor;
+          b.hull_half = {std::max(b.hull_half.x, std::abs(d.x)), std::max(b.hull_half.y, std::abs(d.y)), 0};
+        }
   // Organs whose size changes per study.
   for (auto [t, side] : std::vector<std::pair<Tissue, int>>{{T::Liver, 0}, {T::Spleen, 0}, {T::KidneyCortex, -1},
                                                             {T::KidneyCortex, 1}, {T::StomachWall, 0}}) {
@@ -493,28 +510,41 @@ Tissue chaos_tissue(int id) {
 // 7.7 mm slices, no spine, vessels or bowel); the CTs of s0009 and the example and the CHAOS T2-SPIR
 // images are texture banks instead. Sources load in parallel.
 AnatomyLibrary load_library(const fs::path& shared) {
+  struct Source {
+    std::string name;
+    fs::path labels, image;   // image: only for texture banks
+    Tissue (*map)(int) = nullptr;  // texture banks; bodies are TotalSegmentator maps (total_tissue)
+  };
   const fs::path subjects = shared / "anatomy" / "totalseg-subjects", example = shared / "anatomy" / "totalseg-example",
                  chaos = shared / "real" / "chaos-t2spir";
-  const std::vector<std::string> bodies = {"s0001", "s0004", "s0006"};
-  const std::vector<int> chaos_cases = {1, 2, 3, 5, 8, 10, 13, 19};
+  std::vector<Source> bodies, banks;
+  for (const char* s : {"s0001", "s0004", "s0006"})
+    bodies.push_back({std::string("totalseg-subjects/") + s, subjects / s / "seg_total_multilabel.nii.gz", {}});
+  banks.push_back({"totalseg-subjects/s0009 CT", subjects / "s0009" / "seg_total_multilabel.nii.gz", subjects / "s0009" / "ct.nii.gz",
+                   total_tissue});
+  banks.push_back({"totalseg-example CT", example / "example_seg_fast_force_split.nii.gz", example / "example_ct.nii.gz", total_tissue});
+  for (int c : {1, 2, 3, 5, 8, 10, 13, 19}) {
+    const std::string n = std::to_string(c);
+    banks.push_back({"chaos-t2spir " + n + " T2-SPIR", chaos / ("label_" + n + ".nii.gz"), chaos / ("image_" + n + ".nii.gz"),
+                     chaos_tissue});
+  }
+  // The first missing file in this order, before any parallel work: the same error on every run.
+  for (const auto* list : {&bodies, &banks})
+    for (const Source& src : *list) {
+      require_file(src.labels);
+      if (!src.image.empty()) require_file(src.image);
+    }
   AnatomyLibrary lib;
   lib.bodies.resize(bodies.size());
-  lib.banks.resize(2 + chaos_cases.size());
-  tbb::parallel_for(size_t(0), bodies.size() + lib.banks.size(), [&](size_t n) {
+  lib.banks.resize(banks.size());
+  tbb::parallel_for(size_t(0), bodies.size() + banks.size(), [&](size_t n) {
     if (n < bodies.size()) {
-      lib.bodies[n] = load_body(subjects / bodies[n] / "seg_total_multilabel.nii.gz", "totalseg-subjects/" + bodies[n]);
+      lib.bodies[n] = load_body(bodies[n].labels, bodies[n].name);
       const AnatomyBody& b = lib.bodies[n];
       spdlog::debug("anatomy: {} {}x{}x{}, dome added {:.0f} mm", b.name, b.grid.nx, b.grid.ny, b.grid.nz, b.dome_added_mm);
-    } else if (n == bodies.size()) {
-      lib.banks[0] = load_bank(subjects / "s0009" / "ct.nii.gz", subjects / "s0009" / "seg_total_multilabel.nii.gz",
-                               "totalseg-subjects/s0009 CT", total_tissue);
-    } else if (n == bodies.size() + 1) {
-      lib.banks[1] = load_bank(example / "example_ct.nii.gz", example / "example_seg_fast_force_split.nii.gz", "totalseg-example CT",
-                               total_tissue);
     } else {
-      const std::string c = std::to_string(chaos_cases[n - bodies.size() - 2]);
-      lib.banks[n - bodies.size()] =
-          load_bank(chaos / ("image_" + c + ".nii.gz"), chaos / ("label_" + c + ".nii.gz"), "chaos-t2spir " + c + " T2-SPIR", chaos_tissue);
+      const Source& src = banks[n - bodies.size()];
+      lib.banks[n - bodies.size()] = load_bank(src.image, src.labels, src.name, src.map);
     }
   });
   return lib;
@@ -550,9 +580,10 @@ struct Rotation {
 // interpolated trilinearly in between (all of it is smooth on that scale).
 class StudyToSource {
  public:
-  StudyToSource(const LabelGrid& g, Rng& rng, const AnatomyBody& body, const std::vector<AnatomyBody::Organ>& organs, Vec3 target,
-                Vec3 scale, const Rotation& rot, double elastic_mm, const std::vector<double>& organ_factor, nlohmann::json& record)
+  StudyToSource(const LabelGrid& g, Rng& rng, const AnatomyBody& body, Vec3 target, Vec3 scale, const Rotation& rot,
+                double elastic_mm, const std::vector<double>& organ_factor)
       : origin_(g.origin) {
+    const auto& organs = body.organs;
     nx_ = int(g.nx * g.spacing.x / kStep) + 2, ny_ = int(g.ny * g.spacing.y / kStep) + 2, nz_ = int(g.nz * g.spacing.z / kStep) + 2;
     // Elastic field: independent Gaussian displacements 40 mm apart, interpolated onto the nodes.
     const int ec = 40 / int(kStep);
@@ -590,7 +621,6 @@ class StudyToSource {
           }
           node_[(size_t(k) * ny_ + j) * nx_ + i] = q + shift;
         }
-    record["elastic_sd_mm"] = elastic_mm;
   }
   Vec3 operator()(const Vec3& p) const {
     double fx = (p.x - origin_.x) / kStep, fy = (p.y - origin_.y) / kStep, fz = (p.z - origin_.z) / kStep;
@@ -611,10 +641,6 @@ class StudyToSource {
   std::vector<Vec3> node_;
 };
 
-Vec3 grid_lps(const LabelGrid& g, int i, int j, int k) {
-  return {g.origin.x + i * g.spacing.x, g.origin.y + j * g.spacing.y, g.origin.z + k * g.spacing.z};
-}
-
 // Positions of the organs grid's voxels of one tissue (every `stride`-th), for picking vessel targets.
 std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   std::vector<Vec3> out;
@@ -622,13 +648,15 @@ std::vector<Vec3> positions_of(const LabelGrid& g, std::uint8_t t, int stride) {
   for (int k = 0; k < g.nz; ++k)
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
-        if (g.at(i, j, k) == t && n++ % stride == 0) out.push_back(grid_lps(g, i, j, k));
+        if (g.at(i, j, k) == t && n++ % stride == 0) out.push_back(voxel_lps(g, i, j, k));
   return out;
 }
 
-// A tapered vessel from `root` into the liver towards `end`, with three side branches of two twigs each,
-// painted over the liver (and lesions) only so that it never leaves the organ.
-void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r0, Tissue t, const Allow& in_liver) {
+// A tapered vessel from `root` into the liver towards `end` (root radius drawn from [r_lo, r_hi]), with
+// three side branches of two twigs each, painted over the liver (and lesions) only so that it never
+// leaves the organ.
+void paint_liver_vessel(LabelGrid& g, Rng& rng, Vec3 root, Vec3 end, double r_lo, double r_hi, Tissue t, const Allow& in_liver) {
+  const double r0 = rng.uniform(r_lo, r_hi);
   Tube main = vessel(rng, root, end, r0, 1.8, 7);
   paint_tube(g, main, t, in_liver);
   for (int b = 0; b < 3; ++b) {
@@ -673,7 +701,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
 
   // Placement and shape: everything here varies bodies without defining any series' class.
   const Vec3 target{rng.uniform(-8, 8), rng.uniform(0, 20), rng.uniform(60, 95)};  // where the liver dome lands
-  const Vec3 scale{rng.uniform(0.87, 1.13), rng.uniform(0.87, 1.13), rng.uniform(0.88, 1.12)};
+  Vec3 scale{rng.uniform(0.87, 1.13), rng.uniform(0.87, 1.13), rng.uniform(0.88, 1.12)};
   const double rz = rng.normal(0, 0.05), ry = rng.uniform(-0.04, 0.04), rx = rng.uniform(-0.06, 0.06);
   std::vector<double> organ_factor;
   for (const AnatomyBody::Organ& o : organs) {
@@ -682,24 +710,37 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   }
   const double elastic = rng.uniform(2, 6);
   rec["target_mm"] = {target.x, target.y, target.z};
-  rec["scale"] = {scale.x, scale.y, scale.z};
   rec["rotation_rad"] = {rz, ry, rx};
   rec["organ_size_factor"] = organ_factor;
-  const double t_front = rng.uniform(5, 35), t_back = t_front * rng.uniform(0.6, 1.1), wall = rng.uniform(6, 13);
+  double t_front = rng.uniform(5, 35), t_back = t_front * rng.uniform(0.6, 1.1);
+  const double wall = rng.uniform(6, 13);
   const double cortex = rng.uniform(4, 6), sinus = rng.uniform(12, 17), stomach_wall = rng.uniform(3, 6);
+  // Real trunks are larger than the phantom's: a wider, deeper grid (x -225..223, y -175..188 mm).
+  init_grid(ph.body, T::Air, {-225, -175, -175}, {450, 365, 320});
+  init_grid(ph.organs, T::VisceralFat, {-225, -175, -175}, {450, 365, 320});
+  LabelGrid& g = ph.organs;
+  // Large bodies must still fit, or a grid edge would cut them flat: first the fat thins (down to 5 mm),
+  // then the body shrinks. The margin covers rotation and elastic displacement.
+  const double x_hi = g.origin.x + (g.nx - 1) * g.spacing.x, y_hi = g.origin.y + (g.ny - 1) * g.spacing.y;
+  const double margin = 15, room_x = std::min(-g.origin.x, x_hi) - std::abs(target.x),
+               room_y = std::min(target.y - g.origin.y, y_hi - target.y);
+  const double fat_room = std::min(room_x - body.hull_half.x * scale.x, room_y - body.hull_half.y * scale.y) - wall - margin;
+  t_front = std::max(5.0, std::min(t_front, fat_room)), t_back = std::max(5.0, std::min(t_back, fat_room));
+  const double outside = wall + std::max(t_front, t_back) + margin;
+  scale.x = std::min(scale.x, (room_x - outside) / body.hull_half.x);
+  scale.y = std::min(scale.y, (room_y - outside) / body.hull_half.y);
+  rec["scale"] = {scale.x, scale.y, scale.z};
   rec["subcutaneous_fat_mm"] = {t_front, t_back};
   rec["abdominal_wall_mm"] = wall;
   rec["kidney_cortex_mm"] = cortex;
 
-  init_grid(ph.body, T::Air);
-  init_grid(ph.organs, T::VisceralFat);
-  LabelGrid& g = ph.organs;
-  const StudyToSource to_source(g, rng, body, organs, target, scale, Rotation(rz, ry, rx), elastic, organ_factor, rec);
+  const StudyToSource to_source(g, rng, body, target, scale, Rotation(rz, ry, rx), elastic, organ_factor);
+  rec["elastic_sd_mm"] = elastic;
   const AnatomyGrid& src = body.grid;
   tbb::parallel_for(0, g.nz, [&](int k) {
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
-        const Vec3 p = grid_lps(g, i, j, k);
+        const Vec3 p = voxel_lps(g, i, j, k);
         const long n = src.find(to_source(p));
         std::uint8_t& b = ph.body.at(i, j, k);
         std::uint8_t& o = g.at(i, j, k);
@@ -756,7 +797,9 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     const int pockets = bowel.empty() ? 0 : rng.integer(4, 14);
     for (int n = 0; n < pockets; ++n) {
       const double r = rng.uniform(5, 14);
-      paint_blob(g, Blob::make(rng, rng.pick(bowel), {r, r, r * rng.uniform(0.6, 1.2)}, 2.0, 0.12), T::Air, over({T::Bowel}));
+      const Vec3 c = rng.pick(bowel);
+      const double rz = r * rng.uniform(0.6, 1.2);
+      paint_blob(g, Blob::make(rng, c, {r, r, rz}, 2.0, 0.12), T::Air, over({T::Bowel}));
     }
   }
 
@@ -773,24 +816,24 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     if (n > 0) hv0 = sum * (1.0 / double(n));
   }
   const double w = hi.x - lo.x;
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.x < lo.x + 0.25 * w && p.z > centre.z - 20; }),
-                     rng.uniform(5, 7), T::HepaticVein, in_liver);
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.y < lo.y + 0.3 * (hi.y - lo.y) && std::abs(p.x - centre.x) < 0.2 * w; }),
-                     rng.uniform(4, 6), T::HepaticVein, in_liver);
-  paint_liver_vessel(g, rng, hv0, pick([&](const Vec3& p) { return p.x > hi.x - 0.3 * w; }), rng.uniform(4, 5.5),
-                     T::HepaticVein, in_liver);
+  const Vec3 right_hv = pick([&](const Vec3& p) { return p.x < lo.x + 0.25 * w && p.z > centre.z - 20; });
+  paint_liver_vessel(g, rng, hv0, right_hv, 5, 7, T::HepaticVein, in_liver);
+  const Vec3 middle_hv = pick([&](const Vec3& p) { return p.y < lo.y + 0.3 * (hi.y - lo.y) && std::abs(p.x - centre.x) < 0.2 * w; });
+  paint_liver_vessel(g, rng, hv0, middle_hv, 4, 6, T::HepaticVein, in_liver);
+  const Vec3 left_hv = pick([&](const Vec3& p) { return p.x > hi.x - 0.3 * w; });
+  paint_liver_vessel(g, rng, hv0, left_hv, 4, 5.5, T::HepaticVein, in_liver);
   {
     std::vector<Vec3> pv = positions_of(g, u8(T::PortalVein), 1);
     if (!pv.empty()) {
       Vec3 porta = *std::min_element(pv.begin(), pv.end(), [&](const Vec3& a, const Vec3& b) {
         return dot(a - centre, a - centre) < dot(b - centre, b - centre);
       });
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.x < lo.x + 0.3 * w && p.z < centre.z; }),
-                         rng.uniform(5, 7), T::PortalVein, in_liver);
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.x > centre.x && p.z < centre.z + 20; }),
-                         rng.uniform(4, 6), T::PortalVein, in_liver);
-      paint_liver_vessel(g, rng, porta, pick([&](const Vec3& p) { return p.y < centre.y && p.z > centre.z; }),
-                         rng.uniform(4, 6), T::PortalVein, in_liver);
+      const Vec3 right_pv = pick([&](const Vec3& p) { return p.x < lo.x + 0.3 * w && p.z < centre.z; });
+      paint_liver_vessel(g, rng, porta, right_pv, 5, 7, T::PortalVein, in_liver);
+      const Vec3 left_pv = pick([&](const Vec3& p) { return p.x > centre.x && p.z < centre.z + 20; });
+      paint_liver_vessel(g, rng, porta, left_pv, 4, 6, T::PortalVein, in_liver);
+      const Vec3 anterior_pv = pick([&](const Vec3& p) { return p.y < centre.y && p.z > centre.z; });
+      paint_liver_vessel(g, rng, porta, anterior_pv, 4, 6, T::PortalVein, in_liver);
     }
   }
 
@@ -811,7 +854,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
         if (ph.body.at(i, j, k) != u8(T::Air)) {
-          Vec3 p = grid_lps(g, i, j, k);
+          Vec3 p = voxel_lps(g, i, j, k);
           x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x), y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
         }
     ph.body_half_x = std::max(std::abs(x_lo), std::abs(x_hi));
@@ -826,7 +869,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   const TextureBank& bank = lib.banks[bank_index];
   const ClassCentres& bc = bank.centres;
   const ClassCentres sc = class_centres(
-      g.nx, g.ny, g.nz, [&](int i, int j, int k) { return std::pair<std::uint8_t, Vec3>(g.at(i, j, k), grid_lps(g, i, j, k)); },
+      g.nx, g.ny, g.nz, [&](int i, int j, int k) { return std::pair<std::uint8_t, Vec3>(g.at(i, j, k), voxel_lps(g, i, j, k)); },
       target.x);
   std::array<Vec3, 2 * kTextureClasses> offset;
   for (auto& o : offset) o = {rng.uniform(-10, 10), rng.uniform(-10, 10), rng.uniform(-10, 10)};
@@ -835,7 +878,7 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
       for (int i = 0; i < g.nx; ++i) {
         const int cls = texture_class(g.at(i, j, k));
         if (cls < 0) continue;
-        const Vec3 p = grid_lps(g, i, j, k);
+        const Vec3 p = voxel_lps(g, i, j, k);
         const size_t key = size_t(2 * cls + (p.x < target.x ? 0 : 1));
         const size_t other = key ^ 1u;  // a bank organ seen on one side only (liver, spleen) serves both
         const size_t use = bc.count[key] > 0 ? key : other;

@@ -31,6 +31,7 @@ struct AnatomyBody {
   std::vector<std::int16_t> hull_dist_dmm;  // tenths of a mm
   std::vector<std::uint8_t> depth_mm;       // kidneys and stomach only
   Vec3 anchor;                              // liver dome height, midline and body centre (LPS mm)
+  Vec3 hull_half;                           // largest |x|, |y| of the hull from the anchor, dome to kidneys (mm)
   double dome_added_mm = 0;                 // synthesised liver dome above a map that cuts it
   bool has_gallbladder = false;             // (the urinary bladder shares its tissue, not its id)
   std::vector<std::string> structures;      // tissues present, for the tests and synth.json

@@ -14,11 +14,12 @@ namespace mpmri::synth {
 
 constexpr std::uint8_t u8(Tissue t) { return static_cast<std::uint8_t>(t); }
 
-inline void init_grid(LabelGrid& g, Tissue fill) {
-  g.origin = {-200, -150, -175};
-  g.nx = int(400 / g.spacing.x);
-  g.ny = int(320 / g.spacing.y);
-  g.nz = int(320 / g.spacing.z);
+// A grid from `lo` spanning `extent` mm (the phantom's default box holds its largest bodies).
+inline void init_grid(LabelGrid& g, Tissue fill, Vec3 lo = {-200, -150, -175}, Vec3 extent = {400, 320, 320}) {
+  g.origin = lo;
+  g.nx = int(extent.x / g.spacing.x);
+  g.ny = int(extent.y / g.spacing.y);
+  g.nz = int(extent.z / g.spacing.z);
   g.label.assign(size_t(g.nx) * g.ny * g.nz, u8(fill));
 }
 

@@ -235,12 +235,15 @@ TEST(SynthAnatomy, MissingAnatomyDataIsAnErrorNotAFallback) {
   o.out_dir = (std::filesystem::temp_directory_path() / "mpmri-synth-no-anatomy").string();
   o.anatomy = "real";
   o.anatomy_dir = "/nonexistent/shared";
+  std::filesystem::remove_all(o.out_dir);
   try {
     run_synth(o);
     FAIL() << "generated studies without anatomy data";
   } catch (const mpmri::Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
     EXPECT_NE(std::string(e.what()).find("anatomy source missing"), std::string::npos) << e.what();
   }
+  EXPECT_FALSE(std::filesystem::exists(o.out_dir)) << "nothing is written before the data are found";
   o.anatomy = "bogus";
   EXPECT_THROW(run_synth(o), mpmri::Error);
 }
