@@ -798,8 +798,8 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
     for (int n = 0; n < pockets; ++n) {
       const double r = rng.uniform(5, 14);
       const Vec3 c = rng.pick(bowel);
-      const double rz = r * rng.uniform(0.6, 1.2);
-      paint_blob(g, Blob::make(rng, c, {r, r, rz}, 2.0, 0.12), T::Air, over({T::Bowel}));
+      const double r_z = r * rng.uniform(0.6, 1.2);
+      paint_blob(g, Blob::make(rng, c, {r, r, r_z}, 2.0, 0.12), T::Air, over({T::Bowel}));
     }
   }
 
@@ -850,16 +850,17 @@ Phantom build_anatomy_phantom(Rng& rng, double field_t, const AnatomyLibrary& li
   ph.kidney_bottom = kidney_bottom < 1e8 ? kidney_bottom : ph.liver_bottom - 40;
   {
     const int k = std::clamp(int(std::lround((centre.z - g.origin.z) / g.spacing.z)), 0, g.nz - 1);
-    double x_lo = 1e9, x_hi = -1e9, y_lo = 1e9, y_hi = -1e9;
+    double body_x_lo = 1e9, body_x_hi = -1e9, body_y_lo = 1e9, body_y_hi = -1e9;
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i)
         if (ph.body.at(i, j, k) != u8(T::Air)) {
           Vec3 p = voxel_lps(g, i, j, k);
-          x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x), y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
+          body_x_lo = std::min(body_x_lo, p.x), body_x_hi = std::max(body_x_hi, p.x);
+          body_y_lo = std::min(body_y_lo, p.y), body_y_hi = std::max(body_y_hi, p.y);
         }
-    ph.body_half_x = std::max(std::abs(x_lo), std::abs(x_hi));
-    ph.body_half_y = 0.5 * (y_hi - y_lo);
-    ph.body_centre_y = 0.5 * (y_hi + y_lo);
+    ph.body_half_x = std::max(std::abs(body_x_lo), std::abs(body_x_hi));
+    ph.body_half_y = 0.5 * (body_y_hi - body_y_lo);
+    ph.body_centre_y = 0.5 * (body_y_hi + body_y_lo);
   }
 
   // Texture: multi-scale noise everywhere, plus a real image's texture inside the liver, spleen,
