@@ -12,31 +12,40 @@
 
 namespace mpmri {
 
+std::string temporary_path_for(const std::string& path, const std::string& ending) {
+  std::random_device rd;
+  return path + ".tmp" + std::to_string(rd()) + "." + std::to_string(::getpid()) + ending;
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(ErrorKind::Io, "cannot rename into " + path + ": " + ec.message());
+  }
+}
+
 void write_file_atomic(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
   fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  std::random_device rd;
-  fs::path tmp = target;
-  tmp += ".tmp" + std::to_string(rd()) + "." + std::to_string(::getpid());
+  const std::string tmp = temporary_path_for(path);
   {
     FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error(ErrorKind::Io, "cannot write " + tmp.string());
+    if (!f) throw Error(ErrorKind::Io, "cannot write " + tmp);
     bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
     ok = (std::fflush(f) == 0) && ok;
     ok = (::fsync(fileno(f)) == 0) && ok;
     ok = (std::fclose(f) == 0) && ok;
     if (!ok) {
       fs::remove(tmp, ec);
-      throw Error(ErrorKind::Io, "failed writing " + tmp.string());
+      throw Error(ErrorKind::Io, "failed writing " + tmp);
     }
   }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(ErrorKind::Io, "cannot rename into " + path + ": " + ec.message());
-  }
+  rename_into_place(tmp, path);
 }
 
 std::string sha256_file(const std::string& path) {
