@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "mpmri/error.hpp"
 #include "mpmri/io.hpp"
@@ -98,6 +99,12 @@ json volume_json(const VolumeResult& v) {
           {"header_decisive", v.header.decisive},
           {"fused", ok ? probs_json(v.fused) : json(nullptr)},
           {"evidence", v.evidence}};
+  // The files the volume was read from, so `export` can load it again without classifying (docs/routing.md).
+  json files = json::array();
+  std::set<std::string> seen;
+  for (const auto& s : v.info.slices)
+    if (seen.insert(s.path).second) files.push_back(fs::absolute(s.path).lexically_normal().string());  // one per frame file
+  j["source_files"] = files;
   // A NIfTI volume's series UID is often its path already; with a sidecar UID the file would go unnamed.
   if (v.info.nifti) {
     j["source_path"] = v.info.nifti->path;
