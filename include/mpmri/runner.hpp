@@ -6,6 +6,7 @@
 #include "mpmri/error.hpp"
 #include "mpmri/evidence.hpp"
 #include "mpmri/prediction.hpp"
+#include "mpmri/routing.hpp"
 
 namespace mpmri {
 
@@ -21,6 +22,7 @@ struct ClassifyOptions {
   std::string report_html;           // empty = no HTML report
   DecisionConfig decision;
   std::vector<std::string> arguments;  // for provenance
+  RoutingOptions routing;            // --nifti / --sort / --sr
 };
 
 Outcome run_classify(const ClassifyOptions& options);
@@ -61,6 +63,16 @@ struct PreprocessOptions {
 };
 
 Outcome run_preprocess(const PreprocessOptions& options);
+
+// `export RUN_DIR`: the routing outputs of a finished run, from its results.json and the source files it names
+// (re-read, never classified again). A volume whose files are gone or changed counts as failed.
+struct ExportOptions {
+  std::string run_dir;
+  RoutingOptions routing;
+  int jobs = 0;
+};
+
+Outcome run_export(const ExportOptions& options);
 
 // The shipped model: $MPMRI_MODEL, else models/default.pt beside the executable's install prefix
 // or the source tree it was built from.

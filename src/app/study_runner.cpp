@@ -166,6 +166,7 @@ Outcome run_classify(const ClassifyOptions& options) {
   ResultsWriter writer(options.out_dir, provenance);
   std::unique_ptr<HtmlReport> html;
   if (!options.report_html.empty()) html = std::make_unique<HtmlReport>(options.report_html, options.out_dir);
+  std::vector<std::unique_ptr<StudyRouter>> routers = make_routers(options.routing);  // --nifti, --sort, --sr
 
   ScanOptions scan_options;
   scan_options.threads = threads;
@@ -201,6 +202,7 @@ Outcome run_classify(const ClassifyOptions& options) {
                 count_outcome(study, outcome);
                 writer.add_study(study);
                 if (html) html->add_study(study);
+                for (auto& router : routers) router->add_study(study);
                 if (options.json_stdout) std::cout << study_json(study) << "\n" << std::flush;
                 progress.update(source.folders_done(), source.folders_total(), study.volumes.size());
               }));
@@ -223,6 +225,10 @@ Outcome run_classify(const ClassifyOptions& options) {
   writer.add_skipped(source.skipped());
   writer.finish();
   if (html) html->finish();
+  for (auto& router : routers) {
+    router->finish();
+    outcome.failed += router->failures();
+  }
   spdlog::info("{} volumes classified, {} failed; results in {}", outcome.ok, outcome.failed, options.out_dir);
   return outcome;
 }

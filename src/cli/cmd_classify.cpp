@@ -30,6 +30,7 @@ void add_classify_command(CLI::App& app, CommandSlot& slot) {
       ->check(CLI::ExistingFile);
   sub->add_option("--fusion-params", opts->decision.fusion_params_path, "JSON file of fusion parameters")
       ->check(CLI::ExistingFile);
+  add_routing_options(*sub, opts->routing);
   sub->callback([&slot, opts, mode] {
     static const std::map<std::string, Mode> modes{{"image", Mode::Image}, {"header", Mode::Header}, {"fusion", Mode::Fusion}};
     opts->mode = modes.at(*mode);

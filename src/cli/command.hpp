@@ -8,6 +8,10 @@
 
 #include "mpmri/error.hpp"
 
+namespace mpmri {
+struct RoutingOptions;
+}
+
 namespace mpmri::cli {
 
 using RunFn = std::function<ExitCode()>;
@@ -22,6 +26,9 @@ void add_classify_command(CLI::App& app, CommandSlot& slot);
 void add_inspect_command(CLI::App& app, CommandSlot& slot);
 void add_preprocess_command(CLI::App& app, CommandSlot& slot);
 void add_evaluate_command(CLI::App& app, CommandSlot& slot);
+void add_export_command(CLI::App& app, CommandSlot& slot);
+// --nifti, --nifti-name, --nifti-labels, --sort, --copy, --sr: shared by classify and export (cmd_export.cpp).
+void add_routing_options(CLI::App& sub, RoutingOptions& routing);
 // mpmri-synth is its own program; its options live in cmd_synth.cpp.
 void add_synth_options(CLI::App& app, CommandSlot& slot);
 
