@@ -203,6 +203,28 @@ TEST(routingNifti, NamesUsedTwiceGetNumbers) {
   EXPECT_TRUE(fs::exists(dir.path / "nifti-other" / "Other.nii.gz"));
 }
 
+TEST(routingNifti, AFailedWriteLeavesNothingAndCountsAFailure) {
+  TempDir dir;
+  FakeSlice s;
+  fs::create_directories(dir.path / "in");
+  for (int i = 1; i <= 2; ++i) {
+    s.instance = i;
+    s.position = std::array<double, 3>{0, 0, double(i)};
+    write_slice(dir.path / "in" / ("IM" + std::to_string(i)), s);
+  }
+  StudyResult study = studies_of(scan_folders({(dir.path / "in").string()})).at(0);
+  study.volumes[0].label = Label::ADC;
+  fs::create_directories(dir.path / "nifti" / "ADC.nii.gz");  // the final name is taken by a folder: rename fails
+  RoutingOptions options;
+  options.nifti_dir = (dir.path / "nifti").string();
+  options.nifti_name = "%l";
+  auto router = make_nifti_router(options);
+  router->add_study(study);
+  EXPECT_EQ(router->failures(), 1);
+  EXPECT_FALSE(any_temporary(dir.path / "nifti"));
+  EXPECT_FALSE(fs::exists(dir.path / "nifti" / "ADC.json")) << "no sidecar for a volume that was not written";
+}
+
 TEST(routingNifti, DiffusionVolumesGetBvalBvecAndSidecarsReadBack) {
   TempDir dir;
   FakeSlice s;
