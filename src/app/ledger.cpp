@@ -162,7 +162,11 @@ Ledger::Ledger(const std::string& path, Access access) : path_(path) {
 
 Ledger::~Ledger() { sqlite3_close(db_); }
 
-bool Ledger::empty() const { return studies() == 0; }
+bool Ledger::empty() const {
+  Statement any(db_, "SELECT EXISTS(SELECT 1 FROM studies) OR EXISTS(SELECT 1 FROM skipped_files)");
+  any.step();
+  return any.integer(0) == 0;
+}
 
 long Ledger::studies() const {
   Statement count(db_, "SELECT COUNT(*) FROM studies");

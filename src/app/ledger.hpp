@@ -38,7 +38,7 @@ class Ledger {
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
-  bool empty() const;  // no study recorded yet
+  bool empty() const;  // nothing recorded yet: no study, no skipped file
   std::map<std::string, std::string> meta() const;
   void set_meta(const std::map<std::string, std::string>& values);
 
