@@ -278,11 +278,11 @@ void ResultsWriter::add_study(const StudyResult& study) {
 }
 
 void ResultsWriter::add_rendered(const std::string& volumes_rows, const std::string& series_rows,
-                                 const std::string& json) {
+                                 const std::string& study_object) {
   if (impl_->finished) throw Error(ErrorKind::Internal, "ResultsWriter::add_study after finish()");
   impl_->volumes.write(volumes_rows);
   impl_->series.write(series_rows);
-  impl_->results.write((impl_->first_study ? "" : ",\n") + json);
+  impl_->results.write((impl_->first_study ? "" : ",\n") + study_object);
   impl_->first_study = false;
 }
 
