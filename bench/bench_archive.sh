@@ -15,12 +15,13 @@ bin=$build/src/cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 model_args=(); [ "$mode" = header ] || model_args=(--model "$here/models/default.pt")
-measure() {  # measure LABEL COMMAND...: one line with wall seconds and peak RSS
+measure() {  # measure LABEL COMMAND...: one line with wall seconds, $studies_in_it per second and peak RSS
   local label=$1; shift
-  local out; out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true
+  local out; out=$(tail -1 "$work/time")
   local secs=${out% *} kb=${out#* }
-  printf '  %-44s %8.2f s  %8.1f studies/s  peak RSS %5d MB\n' "$label" "$secs" \
-    "$(awk -v n="$n" -v s="$secs" 'BEGIN {print s > 0 ? n / s : 0}')" "$((kb / 1024))"
+  printf '  %-48s %8.2f s  %7.1f studies/s  peak RSS %5d MB\n' "$label" "$secs" \
+    "$(awk -v n="$studies_in_it" -v s="$secs" 'BEGIN {print (s > 0 ? n / s : 0)}')" "$((kb / 1024))"
 }
 echo "mode $mode, -j $jobs, --max-slices $max_slices, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 for n in "${sizes[@]}"; do
@@ -29,6 +30,7 @@ for n in "${sizes[@]}"; do
   bash "$here/bench/decompress_jpegls.sh" "$arch"
   files=$(find "$arch" -type f | wc -l) bytes=$(du -sm "$arch" | cut -f1)
   echo "archive: $n studies, $files files, $bytes MB"
+  studies_in_it=$n
   classify=("$bin/mpmri-classify" --log-level warn classify "$arch" --mode "$mode" --no-progress -j "$jobs" "${model_args[@]}")
   measure "mpmri-classify (ledger, fresh run)" "${classify[@]}" -o "$work/o-$n"
   measure "mpmri-classify again (resume: all done)" "${classify[@]}" -o "$work/o-$n"
@@ -37,9 +39,10 @@ for n in "${sizes[@]}"; do
       -j "$jobs" "${model_args[@]}" -o "$work/b-$n"
   fi
   for i in 1 2 3; do
-    measure "shard $i/3" "${classify[@]}" -o "$work/s$i-$n" --shard "$i/3"
-    echo "    studies in shard $i/3: $(tail -n +2 "$work/s$i-$n/series.csv" | cut -d, -f1 | sort -u | wc -l)"
+    studies_in_it=$("$bin/mpmri-classify" shard-entries "$arch" --shard "$i/3" | grep -c '^study_')
+    measure "shard $i/3 ($studies_in_it studies)" "${classify[@]}" -o "$work/s$i-$n" --shard "$i/3"
   done
+  studies_in_it=$n
   measure "merge of the 3 shards" "$bin/mpmri-classify" --log-level warn merge "$work"/s{1,2,3}-"$n" -o "$work/m-$n"
   cmp -s "$work/o-$n/volumes.csv" "$work/m-$n/volumes.csv" && echo "    merged volumes.csv = single run's" \
     || echo "    MERGED volumes.csv DIFFERS from the single run's"
