@@ -9,6 +9,7 @@ PKGS=(
   libtbb-dev libopencv-dev libpng-dev libsqlite3-dev libssl-dev zlib1g-dev
   python3-torch python3-pydicom python3-numpy python3-sklearn
   dcm2niix dicom3tools chromium fonts-dejavu-core time
+  slurm-wlm munge sqlite3
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -34,6 +34,8 @@ class ResultsWriter {
   ResultsWriter(const std::string& out_dir, const RunProvenance& provenance);
   ~ResultsWriter();
   void add_study(const StudyResult& study);
+  // A study already rendered by volumes_csv_rows, series_csv_rows and study_json (kept in the archive ledger).
+  void add_rendered(const std::string& volumes_rows, const std::string& series_rows, const std::string& json);
   void add_skipped(const std::vector<SkippedFile>& skipped);
   void finish();
 
@@ -41,6 +43,9 @@ class ResultsWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The row of a series that failed before it had a single volume.
+SeriesResult failed_series_result(const FailedSeries& failed);
 
 // The JSON object for one study (also used for --json on stdout, one line per study).
 std::string study_json(const StudyResult& study);

@@ -23,6 +23,11 @@ struct ClassifyOptions {
   DecisionConfig decision;
   std::vector<std::string> arguments;  // for provenance
   RoutingOptions routing;            // --nifti / --sort / --sr
+  // Archives (docs/archives.md): OUT/ledger.sqlite records each study; a run into the same folder skips the
+  // studies it holds unchanged. --shard I/N classifies one part of the archive.
+  std::string shard = "1/1";
+  bool fresh = false;                // forget the ledger: classify everything anew
+  int refresh_seconds = 300;         // rewrite the outputs from the ledger at most this often during a run
 };
 
 Outcome run_classify(const ClassifyOptions& options);
@@ -52,6 +57,20 @@ StudyResult finish_study(PreparedStudy prepared, ImageClassifier* classifier, co
 // separate stages (decoding the next study while the model runs on this one); tests and other callers use this.
 StudyResult classify_study(Study study, const ClassifyOptions& options, const ModelCard* card, ImageClassifier* classifier,
                            const DecisionEngine& decisions, const ScanOptions& scan);
+
+// `mpmri-classify merge OUT1 OUT2 ... -o OUT`: the ledgers of shard runs as one output folder.
+struct MergeOptions {
+  std::vector<std::string> shard_dirs;
+  std::string out_dir;
+  bool allow_incomplete = false;     // merge shards whose run has not finished (their studies so far)
+  std::vector<std::string> arguments;
+};
+
+Outcome run_merge(const MergeOptions& options);
+
+// The top-level entries of `archive` (folder and file names) that `--shard I/N` classifies, sorted: what a
+// batch job stages to node-local scratch for its shard (scripts/slurm/). Throws Error(Usage) for a bad spec.
+std::vector<std::string> shard_entries(const std::string& archive, const std::string& shard);
 
 struct PreprocessOptions {
   std::vector<std::string> inputs;

@@ -19,6 +19,7 @@
 #include "mpmri/preprocess.hpp"
 #include "mpmri/report.hpp"
 #include "mpmri/runner.hpp"
+#include "archive_run.hpp"
 #include "progress.hpp"
 #include "study_source.hpp"
 
@@ -32,14 +33,7 @@ std::string thumbnail_path(const std::string& out_dir, const VolumeInfo& v) {
 
 // Series that could not be split or read at all become failed series rows.
 void add_failed_series(StudyResult& study, const std::vector<FailedSeries>& failed) {
-  for (const auto& f : failed) {
-    SeriesResult s;
-    s.study_uid = f.study_uid;
-    s.series_uid = f.series_uid;
-    s.status = VolumeStatus::Failed;
-    s.reason = f.reason;
-    study.series.push_back(s);
-  }
+  for (const auto& f : failed) study.series.push_back(failed_series_result(f));
 }
 
 // Every volume and every series that failed before it had a volume counts once in the exit code.
@@ -121,6 +115,15 @@ StudyResult classify_study(Study study, const ClassifyOptions& options, const Mo
 }
 
 namespace {
+
+// A study in the pipeline with the files the source skipped while scanning for it: the ledger records them with
+// the study. They are taken in the source's own stage, the only one that appends to skipped().
+template <class Stage>
+struct WithSkipped {
+  Stage stage;
+  std::vector<SkippedFile> skipped;
+};
+
 }  // namespace
 
 Outcome run_classify(const ClassifyOptions& options) {
@@ -163,72 +166,74 @@ Outcome run_classify(const ClassifyOptions& options) {
   provenance.model_sha256 = card ? card->sha256 : "";
   provenance.mode = options.mode == Mode::Image ? "image" : options.mode == Mode::Header ? "header" : "fusion";
   provenance.arguments = options.arguments;
-  ResultsWriter writer(options.out_dir, provenance);
-  std::unique_ptr<HtmlReport> html;
-  if (!options.report_html.empty()) html = std::make_unique<HtmlReport>(options.report_html, options.out_dir);
+  ArchiveRun archive(options, provenance);  // OUT/ledger.sqlite: resuming, --shard (docs/archives.md)
   std::vector<std::unique_ptr<StudyRouter>> routers = make_routers(options.routing);  // --nifti, --sort, --sr
 
   ScanOptions scan_options;
   scan_options.threads = threads;
-  StudySource source(options.inputs, scan_options);
-  Progress progress(options.progress && ::isatty(STDERR_FILENO));
-  Outcome outcome;
+  StudySource source(options.inputs, scan_options, [&](std::vector<std::string>& files) { archive.select_files(files); });
+  // A resumed run's report must show the studies of earlier runs too: it is rebuilt from the outputs at the end.
+  std::unique_ptr<HtmlReport> html;
+  if (!options.report_html.empty() && archive.studies_kept() == 0)
+    html = std::make_unique<HtmlReport>(options.report_html, options.out_dir);
+  Progress progress(options.progress && ::isatty(STDERR_FILENO), archive.studies_kept());
 
   tbb::parallel_pipeline(
       2,  // two studies in flight: one decoding while the previous one is inferred and written
-      tbb::make_filter<void, std::shared_ptr<Study>>(
+      tbb::make_filter<void, std::shared_ptr<WithSkipped<Study>>>(
           tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<Study> {
+          [&](tbb::flow_control& fc) -> std::shared_ptr<WithSkipped<Study>> {
             std::optional<Study> study = source.next();
             if (!study) {
               fc.stop();
               return nullptr;
             }
-            return std::make_shared<Study>(std::move(*study));
+            return std::make_shared<WithSkipped<Study>>(
+                WithSkipped<Study>{std::move(*study), archive.take_new_skipped(source.skipped())});
           }) &
-          tbb::make_filter<std::shared_ptr<Study>, std::shared_ptr<PreparedStudy>>(
+          tbb::make_filter<std::shared_ptr<WithSkipped<Study>>, std::shared_ptr<WithSkipped<PreparedStudy>>>(
               tbb::filter_mode::parallel,
-              [&](std::shared_ptr<Study> study) {
-                return std::make_shared<PreparedStudy>(prepare_study(std::move(*study), options, card, scan_options));
+              [&](std::shared_ptr<WithSkipped<Study>> sourced) {
+                return std::make_shared<WithSkipped<PreparedStudy>>(WithSkipped<PreparedStudy>{
+                    prepare_study(std::move(sourced->stage), options, card, scan_options), std::move(sourced->skipped)});
               }) &
-          tbb::make_filter<std::shared_ptr<PreparedStudy>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<PreparedStudy> work) {
+          tbb::make_filter<std::shared_ptr<WithSkipped<PreparedStudy>>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<WithSkipped<PreparedStudy>> work) {
                 ImageClassifier* classifier = nullptr;
                 if (classifier_future.valid()) {
                   classifier = classifier_future.get().get();  // a load failure ends the run here
                   yield_to_model_load.reset();
                 }
-                StudyResult study = finish_study(std::move(*work), classifier, decisions, options.mode);
-                count_outcome(study, outcome);
-                writer.add_study(study);
+                StudyResult study = finish_study(std::move(work->stage), classifier, decisions, options.mode);
+                Outcome counted;
+                count_outcome(study, counted);
+                archive.commit(study, counted, work->skipped);
                 if (html) html->add_study(study);
                 for (auto& router : routers) router->add_study(study);
                 if (options.json_stdout) std::cout << study_json(study) << "\n" << std::flush;
-                progress.update(source.folders_done(), source.folders_total(), study.volumes.size());
+                progress.update(source.folders_done(), source.folders_total(), study.volumes.size(), counted.failed > 0);
               }));
 
   progress.finish();
   if (classifier_future.valid()) classifier_future.get();  // no study reached inference: still report a bad model
   // Failures whose study never came out of the source, or came out before they were found (a study spread over
   // distant folders): written as rows of their own, so every failure is in the output, not only in the exit code.
-  StudyResult late;
-  add_failed_series(late, source.take_unclaimed_failures());
-  if (!late.series.empty()) {
-    count_outcome(late, outcome);
-    writer.add_study(late);
-    if (options.json_stdout) std::cout << study_json(late) << "\n" << std::flush;
+  const std::vector<FailedSeries> unclaimed = source.take_unclaimed_failures();
+  if (!unclaimed.empty() && options.json_stdout) {
+    StudyResult late;
+    add_failed_series(late, unclaimed);
+    std::cout << study_json(late) << "\n" << std::flush;
   }
-  for (const auto& s : source.skipped()) {
-    if (s.is_error) outcome.failed++;
-    spdlog::debug("skipped {}: {}", s.path, s.reason);
-  }
-  writer.add_skipped(source.skipped());
-  writer.finish();
+  for (const auto& s : source.skipped()) spdlog::debug("skipped {}: {}", s.path, s.reason);
+  // The outputs are written from the ledger, and the outcome counts all of it (earlier runs included): a resumed
+  // run exits as an uninterrupted one would.
+  Outcome outcome = archive.finish(unclaimed, source.skipped());
   if (html) html->finish();
   for (auto& router : routers) {
     router->finish();
     outcome.failed += router->failures();
   }
+  if (!options.report_html.empty() && !html) write_classify_report(options.out_dir, options.report_html);
   spdlog::info("{} volumes classified, {} failed; results in {}", outcome.ok, outcome.failed, options.out_dir);
   return outcome;
 }

@@ -7,8 +7,10 @@
 
 namespace mpmri {
 
-StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptions& options) : options_(options) {
+StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select)
+    : options_(options) {
   std::vector<std::string> files = list_files(inputs, skipped_);
+  if (select) select(files);
   std::map<std::string, std::vector<std::string>> by_folder;
   for (auto& f : files) by_folder[std::filesystem::path(f).parent_path().string()].push_back(std::move(f));
   folders_.reserve(by_folder.size());

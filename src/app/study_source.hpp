@@ -5,6 +5,7 @@
 // NBIA Study/Series/, scanner exports Study/, flat folders). A study whose files are spread over
 // distant folders comes out in parts; each part is still classified.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,7 +17,9 @@ namespace mpmri {
 
 class StudySource {
  public:
-  StudySource(const std::vector<std::string>& inputs, const ScanOptions& options);
+  // Narrows the listed files before any header is read (--shard, and resuming from the archive ledger).
+  using FileSelector = std::function<void(std::vector<std::string>& files)>;
+  StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select = {});
 
   // The next complete study, or nullopt when the archive is exhausted.
   std::optional<Study> next();

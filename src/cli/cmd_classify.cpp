@@ -31,6 +31,15 @@ void add_classify_command(CLI::App& app, CommandSlot& slot) {
   sub->add_option("--fusion-params", opts->decision.fusion_params_path, "JSON file of fusion parameters")
       ->check(CLI::ExistingFile);
   add_routing_options(*sub, opts->routing);
+  sub->add_option("--shard", opts->shard,
+                  "Classify part I of N of the archive (by top-level folder; merge the N outputs with `merge`)")
+      ->capture_default_str();
+  sub->add_flag("--fresh", opts->fresh,
+                "Forget the ledger of an earlier run into the output folder (by default its finished studies are kept)");
+  sub->add_option("--refresh-seconds", opts->refresh_seconds,
+                  "During a run, rewrite the outputs from the ledger at most this often (0 = after every study)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->callback([&slot, opts, mode] {
     static const std::map<std::string, Mode> modes{{"image", Mode::Image}, {"header", Mode::Header}, {"fusion", Mode::Fusion}};
     opts->mode = modes.at(*mode);

@@ -191,6 +191,15 @@ std::string series_csv_rows(const StudyResult& study) {
   return out;
 }
 
+SeriesResult failed_series_result(const FailedSeries& failed) {
+  SeriesResult s;
+  s.study_uid = failed.study_uid;
+  s.series_uid = failed.series_uid;
+  s.status = VolumeStatus::Failed;
+  s.reason = failed.reason;
+  return s;
+}
+
 std::string study_json(const StudyResult& study) {
   json series = json::array();
   for (const auto& s : study.series) {
@@ -272,10 +281,15 @@ ResultsWriter::~ResultsWriter() {
 }
 
 void ResultsWriter::add_study(const StudyResult& study) {
+  add_rendered(volumes_csv_rows(study), series_csv_rows(study), study_json(study));
+}
+
+void ResultsWriter::add_rendered(const std::string& volumes_rows, const std::string& series_rows,
+                                 const std::string& study_object) {
   if (impl_->finished) throw Error(ErrorKind::Internal, "ResultsWriter::add_study after finish()");
-  impl_->volumes.write(volumes_csv_rows(study));
-  impl_->series.write(series_csv_rows(study));
-  impl_->results.write((impl_->first_study ? "" : ",\n") + study_json(study));
+  impl_->volumes.write(volumes_rows);
+  impl_->series.write(series_rows);
+  impl_->results.write((impl_->first_study ? "" : ",\n") + study_object);
   impl_->first_study = false;
 }
 
