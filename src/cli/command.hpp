@@ -22,6 +22,7 @@ void add_classify_command(CLI::App& app, CommandSlot& slot);
 void add_inspect_command(CLI::App& app, CommandSlot& slot);
 void add_preprocess_command(CLI::App& app, CommandSlot& slot);
 void add_evaluate_command(CLI::App& app, CommandSlot& slot);
+void add_adapt_command(CLI::App& app, CommandSlot& slot);
 // mpmri-synth is its own program; its options live in cmd_synth.cpp.
 void add_synth_options(CLI::App& app, CommandSlot& slot);
 

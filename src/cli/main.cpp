@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_inspect_command(app, slot);
   add_preprocess_command(app, slot);
   add_evaluate_command(app, slot);
+  add_adapt_command(app, slot);
 
   // Without a subcommand name anywhere, the command line is a classify one (`mpmri-classify DIR`).
   std::vector<char*> args(argv, argv + argc);
