@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "mpmri/adapt.hpp"
 #include "mpmri/dicom.hpp"
@@ -159,7 +160,18 @@ std::vector<PseudoLabel> header_pseudo_labels(const Study& study, const Decision
     row.notes = r.header.notes;
     out.push_back(std::move(row));
   }
-  return out;
+  // A truth row names a volume by series, TE, b and temporal index. Volumes those keys cannot tell apart (a
+  // series split by orientation or image type) share one row: kept once when their labels agree, dropped when
+  // they differ (the truth reader refuses conflicting rows, and no row could name either volume alone).
+  using Key = std::tuple<std::string, std::optional<double>, std::optional<double>, std::optional<int>>;
+  auto key = [](const PseudoLabel& r) { return Key(r.series_uid, r.echo_time_ms, r.b_value, r.temporal_index); };
+  std::map<Key, std::set<Label>> labels_of;
+  for (const auto& r : out) labels_of[key(r)].insert(r.label);
+  std::vector<PseudoLabel> named;
+  std::set<Key> written;
+  for (auto& r : out)
+    if (labels_of[key(r)].size() == 1 && written.insert(key(r)).second) named.push_back(std::move(r));
+  return named;
 }
 
 std::set<std::string> held_out_studies(const std::vector<std::string>& study_uids, double fraction,

@@ -97,6 +97,24 @@ TEST(AdaptPseudoLabels, DecisiveFactsAreKeptWithTheirVolumeKeys) {
   EXPECT_NE(pseudo_label_csv(rows, {"d"}).find(",held_out,"), std::string::npos);
 }
 
+TEST(AdaptPseudoLabels, VolumesTheTruthKeysCannotTellApartGetOneRowOrNone) {
+  auto adc = test::volume("mixed");
+  adc.info.header.image_type = {"DERIVED", "PRIMARY", "ADC"};
+  auto localizer = test::volume("mixed");
+  localizer.info.header.image_type = {"ORIGINAL", "PRIMARY", "LOCALIZER"};
+  localizer.info.volume_index = 1;
+  Study study = one_series_study("s", adc);
+  study.series[0].volumes.push_back(localizer.info);
+  EXPECT_TRUE(header_pseudo_labels(study, facts_only_engine(), 0.9).empty()) << "ADC and Other under one key";
+
+  Study twice = one_series_study("s", localizer);
+  twice.series[0].volumes.push_back(localizer.info);
+  twice.series[0].volumes[1].volume_index = 2;
+  const auto rows = header_pseudo_labels(twice, facts_only_engine(), 0.9);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].label, Label::Other);
+}
+
 TEST(AdaptSplit, HeldOutIsWholeStudiesReproducibleAndNeverAll) {
   std::vector<std::string> uids;
   for (int i = 0; i < 20; ++i) uids.push_back("1.2.3." + std::to_string(i));
