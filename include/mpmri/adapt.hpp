@@ -46,6 +46,7 @@ struct PseudoLabel {
   double confidence = 0;
   std::string manufacturer, field_strength_t;
   std::vector<std::string> notes;  // the header rules that spoke
+  int volumes = 1;                 // volumes this row names (a series split by orientation: several, same keys)
 };
 
 // A keyword-rule file with no rule: a DecisionEngine loaded from it weighs DICOM tags and physics only.

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "mpmri/adapt.hpp"
 #include "mpmri/dicom.hpp"
@@ -166,11 +167,14 @@ std::vector<PseudoLabel> header_pseudo_labels(const Study& study, const Decision
   using Key = std::tuple<std::string, std::optional<double>, std::optional<double>, std::optional<int>>;
   auto key = [](const PseudoLabel& r) { return Key(r.series_uid, r.echo_time_ms, r.b_value, r.temporal_index); };
   std::map<Key, std::set<Label>> labels_of;
-  for (const auto& r : out) labels_of[key(r)].insert(r.label);
+  std::map<Key, int> volumes_of;
+  for (const auto& r : out) labels_of[key(r)].insert(r.label), ++volumes_of[key(r)];
   std::vector<PseudoLabel> named;
-  std::set<Key> written;
   for (auto& r : out)
-    if (labels_of[key(r)].size() == 1 && written.insert(key(r)).second) named.push_back(std::move(r));
+    if (labels_of[key(r)].size() == 1 && volumes_of[key(r)] > 0) {
+      r.volumes = std::exchange(volumes_of[key(r)], 0);
+      named.push_back(std::move(r));
+    }
   return named;
 }
 
@@ -257,9 +261,11 @@ Outcome run_adapt(const AdaptOptions& o) {
   std::map<Label, long> per_class;
   std::map<Label, std::map<std::string, long>> rules_per_class;
   std::vector<std::string> labelled_studies;
+  long labelled_volumes = 0;
   for (const auto& r : labels) {
-    ++per_class[r.label];
-    for (const auto& n : r.notes) ++rules_per_class[r.label][rule_of(n)];
+    per_class[r.label] += r.volumes;
+    labelled_volumes += r.volumes;
+    for (const auto& n : r.notes) rules_per_class[r.label][rule_of(n)] += r.volumes;
     labelled_studies.push_back(r.study_uid);
   }
   std::string counts_text;
@@ -268,7 +274,7 @@ Outcome run_adapt(const AdaptOptions& o) {
     counts_text += (i ? ", " : "") + std::string(to_string(l)) + " " + std::to_string(per_class[l]);
   }
   spdlog::info("{} studies, {} volumes; header facts decide {} volumes (posterior >= {}): {}", scan.studies.size(),
-               volumes_seen, labels.size(), o.min_confidence, counts_text);
+               volumes_seen, labelled_volumes, o.min_confidence, counts_text);
   bool any_class_enough = false;
   for (const auto& [label, n] : per_class) any_class_enough |= n >= o.min_per_class;
   if (!any_class_enough)
@@ -285,7 +291,7 @@ Outcome run_adapt(const AdaptOptions& o) {
   if (o.labels_only) {
     spdlog::info("wrote {}; --labels-only: no training", (out / "pseudo_labels.csv").string());
     Outcome outcome;
-    outcome.ok = long(labels.size());
+    outcome.ok = labelled_volumes;
     return outcome;
   }
 
@@ -301,8 +307,8 @@ Outcome run_adapt(const AdaptOptions& o) {
     if (done.ok == 0) throw Error(ErrorKind::Input, "preprocess wrote no model input to " + cache.string());
     return done;
   };
-  preprocess(o.inputs, work / "site_train.csv", work / "cache-site-train");
-  preprocess(o.inputs, work / "site_held_out.csv", work / "cache-site-held-out");
+  const long train_volumes = preprocess(o.inputs, work / "site_train.csv", work / "cache-site-train").ok;
+  const long held_volumes = preprocess(o.inputs, work / "site_held_out.csv", work / "cache-site-held-out").ok;
 
   // 3. Synthetic studies for the classes the site lacks, so that nothing is forgotten.
   std::vector<std::string> missing;
@@ -394,12 +400,12 @@ Outcome run_adapt(const AdaptOptions& o) {
         {"studies", scan.studies.size()},
         {"volumes", volumes_seen},
         {"studies_with_pseudo_labels", studies_all.size()},
-        {"pseudo_labelled_volumes", labels.size()},
+        {"pseudo_labelled_volumes", labelled_volumes},
         {"volumes_per_class", per_class_json},
         {"train_studies", studies_all.size() - held_out.size()},
-        {"train_volumes", train_rows.size()},
+        {"train_volumes", train_volumes},
         {"held_out_studies", held_out.size()},
-        {"held_out_volumes", held_rows.size()}}},
+        {"held_out_volumes", held_volumes}}},
       {"pseudo_labels",
        {{"source", "header mode with no keyword rule and SeriesDescription/ProtocolName blanked: DICOM tags and MR "
                    "physics only (docs/adapt.md)"},
@@ -426,7 +432,7 @@ Outcome run_adapt(const AdaptOptions& o) {
                before.value("macro_f1", 0.0), after.value("macro_f1", 0.0));
   spdlog::info("wrote {} and its card", adapted.string());
   Outcome outcome;
-  outcome.ok = long(labels.size());
+  outcome.ok = labelled_volumes;
   return outcome;
 }
 

@@ -113,6 +113,7 @@ TEST(AdaptPseudoLabels, VolumesTheTruthKeysCannotTellApartGetOneRowOrNone) {
   const auto rows = header_pseudo_labels(twice, facts_only_engine(), 0.9);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].label, Label::Other);
+  EXPECT_EQ(rows[0].volumes, 2);
 }
 
 TEST(AdaptSplit, HeldOutIsWholeStudiesReproducibleAndNeverAll) {
