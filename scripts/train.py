@@ -380,8 +380,6 @@ def main():
         X, y, rows = np.concatenate([X, Xv]), np.concatenate([y, yv]), rows + rows_v
         studies = sorted({r["study_uid"] for r in rows})
     tr, va, te = (np.flatnonzero(split == k) for k in range(3))
-    if not len(va):
-        raise SystemExit("no validation volumes: the by-study split left none (give more studies or --val-cache)")
     log(f"{len(rows)} volumes, {len(studies)} studies; train {len(tr)} ({len(train_studies)} studies), "
         f"val {len(va)}, test {len(te)}; grid {grid_zyx}")
     counts = np.bincount(y[tr], minlength=len(CLASSES))
