@@ -213,6 +213,12 @@ def parse_args():
     ap.add_argument("--test-cache", nargs="+",
                     help="caches of held-out in-domain studies (a generation seed training never used): the "
                          "card's in-domain test metrics are computed on all of them instead of the 1/10 split")
+    ap.add_argument("--val-cache", nargs="+",
+                    help="caches whose volumes are the validation set (early stopping, best epoch): every volume of "
+                         "--cache then trains, none is split off (mpmri-classify adapt: the site's held-out studies)")
+    ap.add_argument("--schedule", choices=["auto", "epochs"], default="auto",
+                    help="auto: with --max-minutes the learning rate follows the clock; epochs: it follows epochs and "
+                         "the clock only stops the run, so a run the clock does not stop is reproducible")
     ap.add_argument("--name", default="default")
     ap.add_argument("--models-dir", default="models")
     ap.add_argument("--work", default="/tmp/mpmri-train", help="checkpoints and history")
@@ -300,7 +306,8 @@ def train(args, model, X, y, tr, va, counts, device):
                 continue
             if budget and spent + time.time() - t0 >= budget:
                 break
-            progress = (spent + time.time() - t0) / budget if budget else (epoch + s / len(order)) / args.epochs
+            by_clock = budget and args.schedule == "auto"
+            progress = (spent + time.time() - t0) / budget if by_clock else (epoch + s / len(order)) / args.epochs
             for pg in opt.param_groups:
                 pg["lr"] = lr_at(progress, args.lr)
             xb = augment(batch_tensor(X, idx, device), g, g_dev, realism=args.aug == "realism")
@@ -362,6 +369,16 @@ def main():
         keep = set(rng.choice(train_studies, int(round(len(train_studies) * args.train_fraction)), replace=False))
         split = np.array([s if not (s == 0 and r["study_uid"] not in keep) else -1 for s, r in zip(split, rows)])
         train_studies = sorted(keep)
+    if args.val_cache:
+        Xv, yv, rows_v, card_v = load_caches(args.val_cache)
+        check_same_grid(card_v, cache_card, "validation cache")
+        overlap = {r["study_uid"] for r in rows_v} & set(studies)
+        if overlap:
+            raise SystemExit(f"--val-cache shares {len(overlap)} studies with the training caches")
+        split = np.concatenate([np.where(split >= 0, 0, -1), np.ones(len(rows_v), dtype=split.dtype)])
+        train_studies = sorted({r["study_uid"] for r, s in zip(rows, split) if s == 0})
+        X, y, rows = np.concatenate([X, Xv]), np.concatenate([y, yv]), rows + rows_v
+        studies = sorted({r["study_uid"] for r in rows})
     tr, va, te = (np.flatnonzero(split == k) for k in range(3))
     log(f"{len(rows)} volumes, {len(studies)} studies; train {len(tr)} ({len(train_studies)} studies), "
         f"val {len(va)}, test {len(te)}; grid {grid_zyx}")
@@ -481,7 +498,11 @@ def export(args, model, check, cache_card, widths, blocks, summary, metrics):
             "val_volumes": summary.get("val_volumes"), "test_volumes": summary.get("test_volumes"),
             "train_fraction": summary.get("train_fraction"),
             "train_class_counts": summary.get("train_class_counts"),
-            "split": f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
+            "split": ("every volume of the training caches trains; validation: all studies of " +
+                      ", ".join(os.path.abspath(c) for c in args.val_cache)) if getattr(args, "val_cache", None) else
+                     f"by study: sha256('{args.split_seed}:'+study_uid) mod 10 -> 0-7 train, 8 validation, 9 test",
+            "schedule": "learning rate over epochs; the clock only stops" if args.schedule == "epochs" else
+                        "learning rate over the wall-clock budget when one is given, else over epochs",
             "seed": args.seed, "epochs_run": len(history), "best_epoch": summary.get("best_epoch"),
             "val_macro_f1": summary.get("val_macro_f1"), "init": args.init,
             "optimizer": f"AdamW, warm-up + cosine (over epochs, or over the wall-clock budget), label smoothing "

@@ -31,6 +31,7 @@ void add_export_command(CLI::App& app, CommandSlot& slot);
 void add_routing_options(CLI::App& sub, RoutingOptions& routing);
 void add_merge_command(CLI::App& app, CommandSlot& slot);
 void add_shard_entries_command(CLI::App& app, CommandSlot& slot);
+void add_adapt_command(CLI::App& app, CommandSlot& slot);
 // mpmri-synth is its own program; its options live in cmd_synth.cpp.
 void add_synth_options(CLI::App& app, CommandSlot& slot);
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_export_command(app, slot);
   add_merge_command(app, slot);
   add_shard_entries_command(app, slot);
+  add_adapt_command(app, slot);
 
   // Without a subcommand name anywhere, the command line is a classify one (`mpmri-classify DIR`).
   std::vector<char*> args(argv, argv + argc);
