@@ -34,18 +34,23 @@ check "merge job completed" test "$state" = "JobState=COMPLETED" -o "$exit_code"
 for i in 1 2 3; do check "task $i wrote its log" grep -q "shard $i/3 finished with exit code" "$work/out/logs/shard-$i.log"; done
 check "tasks staged to scratch and cleaned up" bash -c "grep -q '^staged ' '$work/out/logs/shard-1.log' && [ -z \"\$(ls -A '$work/scratch' 2>/dev/null)\" ]"
 check "merged CSVs equal the single run's, byte for byte" bash -c "cmp '$work/single/volumes.csv' '$work/out/merged/volumes.csv' && cmp '$work/single/series.csv' '$work/out/merged/series.csv'"
-# Staged shards read their files from scratch, so the skipped files of results.json name scratch paths there.
+# Staged shards read their files from scratch, so the skipped files and each volume's source_files in
+# results.json name scratch paths there.
 same_results_apart_from_staging() {
   /usr/bin/python3 - "$work/single/results.json" "$work/out/merged/results.json" "$work/scratch" "$work/archive" <<'PY'
 import json, re, sys
 single, merged = (json.load(open(p)) for p in sys.argv[1:3])
 for d in (single, merged): d.pop("provenance")
-for s in merged["skipped"]: s["path"] = re.sub("^" + re.escape(sys.argv[3]) + r"/mpmri-\d+-\d+", sys.argv[4], s["path"])
+unstage = lambda p: re.sub("^" + re.escape(sys.argv[3]) + r"/mpmri-\d+-\d+", sys.argv[4], p)
+for s in merged["skipped"]: s["path"] = unstage(s["path"])
+for study in merged["studies"]:
+    for v in study.get("volumes", []):
+        if "source_files" in v: v["source_files"] = [unstage(f) for f in v["source_files"]]
 merged["skipped"].sort(key=lambda s: (s["path"], s["reason"]))
 sys.exit(0 if single == merged else 1)
 PY
 }
-check "merged results.json equals the single run's (skipped paths mapped back from scratch)" same_results_apart_from_staging
+check "merged results.json equals the single run's (scratch paths mapped back)" same_results_apart_from_staging
 if [ "$fail" -gt 0 ]; then
   for f in "$work"/out/logs/*.log; do echo "--- $f"; tail -5 "$f"; done
 fi
