@@ -18,32 +18,24 @@ using mpmri::test::TempDir;
 
 namespace {
 
-// Three slices of one series without positions and with one InstanceNumber: the loader cannot order them, so
-// the series fails as a whole ("slice order unknown").
-void write_unorderable_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid) {
+// Three slices of one series. Unorderable: no positions and one InstanceNumber, so the loader cannot order them
+// and the series fails as a whole ("slice order unknown").
+void write_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid, bool unorderable = false) {
   fs::create_directories(dir);
   for (int i = 0; i < 3; ++i) {
     FakeSlice s;
     s.study_uid = study_uid;
     s.series_uid = series_uid;
     s.sop_uid = series_uid + "." + std::to_string(i + 1);
-    s.position.reset();
-    s.instance = 1;
-    mpmri::test::write_slice(dir / ("broken" + std::to_string(i) + ".dcm"), s);
+    s.instance = unorderable ? 1 : i + 1;
+    if (unorderable) s.position.reset();
+    else s.position = std::array<double, 3>{0, 0, double(i)};
+    mpmri::test::write_slice(dir / (series_uid + "_" + std::to_string(i) + ".dcm"), s);
   }
 }
 
-void write_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid) {
-  fs::create_directories(dir);
-  for (int i = 0; i < 3; ++i) {
-    FakeSlice s;
-    s.study_uid = study_uid;
-    s.series_uid = series_uid;
-    s.sop_uid = series_uid + "." + std::to_string(i + 1);
-    s.instance = i + 1;
-    s.position = std::array<double, 3>{0, 0, double(i)};
-    mpmri::test::write_slice(dir / (series_uid + "_" + std::to_string(i) + ".dcm"), s);
-  }
+void write_unorderable_series(const fs::path& dir, const std::string& study_uid, const std::string& series_uid) {
+  write_series(dir, study_uid, series_uid, true);
 }
 
 std::vector<Study> drain(StudySource& source) {

@@ -1,9 +1,5 @@
 # Helpers shared by the archive tests (sourced): checks that count, and output comparisons.
-pass=0 fail=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 # results.json without the provenance block (its arguments name -o, --shard...): the classification itself.
 results_body() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('provenance'); print(json.dumps(d, sort_keys=True))" "$1"; }
 same_outputs() {  # same_outputs REF OUT: CSVs byte for byte, results.json apart from provenance
@@ -14,4 +10,3 @@ same_outputs() {  # same_outputs REF OUT: CSVs byte for byte, results.json apart
 studies_in() { /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from studies').fetchone()[0])" "$1/ledger.sqlite" 2>/dev/null || echo 0; }
 rows_of() { tail -n +2 "$1" | wc -l; }
 no_duplicate_rows() { [ -z "$(tail -n +2 "$1" | sort | uniq -d)" ]; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }

@@ -6,16 +6,7 @@
 set -uo pipefail
 classify=$1 synth=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-pass=0 fail=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
-expect_rc() {  # expect_rc WANT COMMAND...
-  local want=$1; shift
-  "$@" >"$work/last.out" 2>"$work/last.err"; local rc=$?
-  [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; tail -15 "$work/last.err"; return 1; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 py=/usr/bin/python3
 
 check "synth a site of 6 studies" expect_rc 0 "$synth" --out "$work/site" --studies 6 --seed 41 --max-slices 8 --jobs 2 --log-level warn

@@ -4,16 +4,7 @@
 set -uo pipefail
 classify=$1 synth=$2 src=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
-pass=0 fail=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
-expect_rc() {  # expect_rc WANT COMMAND...
-  local want=$1; shift
-  "$@" >"$work/last.out" 2>"$work/last.err"; local rc=$?
-  [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; tail -5 "$work/last.err"; return 1; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 model=$src/tests/data/tiny_model.pt
 
 check "synth one study" expect_rc 0 "$synth" --out "$work/study" --studies 1 --seed 7
