@@ -338,6 +338,16 @@ def train(args, model, X, y, tr, va, counts, device):
     return best_f1, best_epoch, history
 
 
+def load_held_out(paths, cache_card, train_studies, option):
+    """Caches of studies kept out of training: the same grid as the training caches, and no study in common."""
+    X, y, rows, card = load_caches(paths)
+    check_same_grid(card, cache_card, option)
+    overlap = {r["study_uid"] for r in rows} & set(train_studies)
+    if overlap:
+        raise SystemExit(f"{option} shares {len(overlap)} studies with the training caches")
+    return X, y, rows
+
+
 def evaluate(model, X, idx, y, rows, device, what):
     p = predict(model, X, idx, 64, device)
     m = classification_metrics(y[idx], p.argmax(1), CLASSES)
@@ -370,11 +380,7 @@ def main():
         split = np.array([s if not (s == 0 and r["study_uid"] not in keep) else -1 for s, r in zip(split, rows)])
         train_studies = sorted(keep)
     if args.val_cache:
-        Xv, yv, rows_v, card_v = load_caches(args.val_cache)
-        check_same_grid(card_v, cache_card, "validation cache")
-        overlap = {r["study_uid"] for r in rows_v} & set(studies)
-        if overlap:
-            raise SystemExit(f"--val-cache shares {len(overlap)} studies with the training caches")
+        Xv, yv, rows_v = load_held_out(args.val_cache, cache_card, studies, "--val-cache")
         split = np.concatenate([np.where(split >= 0, 0, -1), np.ones(len(rows_v), dtype=split.dtype)])
         train_studies = sorted({r["study_uid"] for r, s in zip(rows, split) if s == 0})
         X, y, rows = np.concatenate([X, Xv]), np.concatenate([y, yv]), rows + rows_v
@@ -398,11 +404,7 @@ def main():
     split_test = evaluate(model, X, te, y, rows, device, "test split") if len(te) else None
     test_metrics, test_note = split_test, "1/10 by-study split of the training caches"
     if args.test_cache:
-        Xt, yt, rows_t, card_t = load_caches(args.test_cache)
-        check_same_grid(card_t, cache_card, "test cache")
-        overlap = {r["study_uid"] for r in rows_t} & set(studies)
-        if overlap:
-            raise SystemExit(f"--test-cache shares {len(overlap)} studies with the training caches")
+        Xt, yt, rows_t = load_held_out(args.test_cache, cache_card, studies, "--test-cache")
         test_metrics = evaluate(model, Xt, np.arange(len(yt)), yt, rows_t, device, "held-out in-domain")
         test_note = "all studies of " + ", ".join(os.path.abspath(c) for c in args.test_cache)
     ext_metrics = external_metrics(args, model, cache_card, device)
