@@ -27,6 +27,7 @@ struct AdaptOptions {
   int epoch_samples = 512;
   double lr = 5e-4;
   int synth_studies = 6;             // synthetic studies generated for the classes the site lacks
+  bool replay = false;               // their volumes of EVERY class train too, not only the lacking classes'
   int synth_max_slices = 0;          // 0 = full volumes (smaller only for smoke tests)
   std::string device = "cpu";
   std::uint64_t seed = 1;

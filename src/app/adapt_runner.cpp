@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -334,12 +335,12 @@ Outcome run_adapt(const AdaptOptions& o) {
   // A seed of its own: mpmri-synth's study UIDs follow (seed, index), and a synthetic site made with the same seed
   // must not share studies with these.
   const std::uint64_t synth_seed = 1000003 + o.seed;
-  if (!missing.empty() && o.synth_studies > 0) {
+  if ((!missing.empty() || o.replay) && o.synth_studies > 0) {
     std::vector<std::string> cmd{synth_program(), "--out", (work / "synth").string(), "--studies",
                                  std::to_string(o.synth_studies), "--seed", std::to_string(synth_seed), "--jobs",
                                  std::to_string(threads), "--log-level", "warn"};
     if (o.synth_max_slices > 0) cmd.insert(cmd.end(), {"--max-slices", std::to_string(o.synth_max_slices)});
-    run_tool(cmd, "synthetic studies for " + std::to_string(missing.size()) + " classes");
+    run_tool(cmd, o.replay ? std::string("synthetic studies to replay") : "synthetic studies for " + std::to_string(missing.size()) + " classes");
     const CsvTable synth = parse_csv(slurp(work / "synth" / "labels.csv"));
     const auto label_col = std::find(synth.header.begin(), synth.header.end(), "label") - synth.header.begin();
     std::string kept;
@@ -347,14 +348,15 @@ Outcome run_adapt(const AdaptOptions& o) {
     kept += "\n";
     for (const auto& row : synth.rows) {
       const auto label = parse_label(row.at(label_col));
-      if (!label || std::find(missing.begin(), missing.end(), std::string(to_string(*label))) == missing.end()) continue;
+      if (!label) continue;
+      if (!o.replay && std::find(missing.begin(), missing.end(), std::string(to_string(*label))) == missing.end()) continue;
       for (size_t k = 0; k < row.size(); ++k) kept += (k ? "," : "") + csv_escape(row[k]);
       kept += "\n";
       ++synth_volumes;
     }
     if (synth_volumes > 0) {
-      write_file_atomic((work / "synth_missing.csv").string(), kept);
-      preprocess({(work / "synth").string()}, work / "synth_missing.csv", work / "cache-synth");
+      write_file_atomic((work / "synth_train.csv").string(), kept);
+      preprocess({(work / "synth").string()}, work / "synth_train.csv", work / "cache-synth");
       caches.push_back((work / "cache-synth").string());
     }
   }
@@ -380,7 +382,9 @@ Outcome run_adapt(const AdaptOptions& o) {
                 "--batch", "16", "--threads", std::to_string(threads), "--device", o.device, "--seed",
                 std::to_string(o.seed), "--data-note",
                 "mpmri-classify adapt: " + base_card.name + " fine-tuned on header-fact pseudo-labels of a site archive" +
-                    (synth_volumes ? " and synthetic volumes of the classes it lacks" : "")});
+                    (synth_volumes ? (o.replay ? " and synthetic studies (all classes, replayed)"
+                                            : " and synthetic volumes of the classes it lacks")
+                                   : "")});
   run_tool(train, "fine-tune");
   const fs::path adapted = out / "adapted.pt";
   const json after = image_only_metrics(o.python, scripts, adapted.string(), held_cache, work / "after.txt", threads,
@@ -406,6 +410,13 @@ Outcome run_adapt(const AdaptOptions& o) {
                          (synth_volumes ? "learned from synthetic studies only, not adapted to this site"
                                         : "no synthetic studies added"));
   }
+  const double f1_before = before.value("macro_f1", 0.0), f1_after = after.value("macro_f1", 0.0);
+  if (!(f1_after > f1_before)) {
+    std::ostringstream w;
+    w << std::fixed << std::setprecision(4) << "the adapted model is no better than the base on the held-out studies "
+      << "(image-only macro-F1 " << f1_before << " -> " << f1_after << ", pseudo-labels as truth): keep the base model";
+    warnings.push_back(w.str());
+  }
   std::set<std::string> studies_all(labelled_studies.begin(), labelled_studies.end());
   card["name"] = "adapted";
   card["adaptation"] = {
@@ -427,7 +438,7 @@ Outcome run_adapt(const AdaptOptions& o) {
         {"min_confidence", o.min_confidence},
         {"rules_per_class", rules_json},
         {"file", (out / "pseudo_labels.csv").string()}}},
-      {"synthetic", {{"classes", missing}, {"studies", synth_volumes ? o.synth_studies : 0}, {"volumes", synth_volumes},
+      {"synthetic", {{"classes", missing}, {"replay", o.replay}, {"studies", synth_volumes ? o.synth_studies : 0}, {"volumes", synth_volumes},
                      {"seed", synth_seed}}},
       {"held_out_image_only",
        {{"split", "by study: the studies ordered by FNV-1a of '<seed>:<study_uid>', the first round(" +

@@ -42,6 +42,9 @@ void add_adapt_command(CLI::App& app, CommandSlot& slot) {
   sub->add_option("--synth-studies", opts->synth_studies, "Synthetic studies made for the classes the site lacks")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  sub->add_flag("--replay", opts->replay,
+                "The synthetic studies' volumes of every class train beside the site's (rehearsal), not only those of "
+                "the classes the site lacks");
   sub->add_option("--synth-max-slices", opts->synth_max_slices, "Central slices kept per synthetic volume (0 = all)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--device", opts->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
