@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 #include <sstream>
@@ -62,6 +64,7 @@ bool same_acquisition(const Image& a, const Image& b) {
 struct Splitter {
   SplitResult out;
   std::string study_uid, series_uid;
+  std::deque<FrameRecord> patched_frames;  // frames given a value their file lacks (canon_b0_images); stable addresses
 
   void fail(const std::string& reason) { out.failed.push_back({study_uid, series_uid, reason}); }
 
@@ -239,6 +242,34 @@ struct Splitter {
   }
 };
 
+bool canon_or_toshiba(const std::string& manufacturer) {
+  std::string m;
+  for (char c : manufacturer) m += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return m.find("TOSHIBA") != std::string::npos || m.find("CANON") != std::string::npos;
+}
+
+// Toshiba and Canon write DiffusionBValue (0018,9087) (or, on Canon classic files, "b=" in ImageComments) only on
+// images with a diffusion gradient: in a series where some images carry b > 0, the b = 0 images carry no b-value
+// at all (dcm2niix Canon/README.md, "Diffusion Weighted Imaging Notes"). Those images are given b = 0 here, so
+// that the series splits into its b = 0 and b > 0 volumes with their keys, as the other vendors' series do.
+std::vector<Image> canon_b0_images(std::vector<Image> images, std::deque<FrameRecord>& patched) {
+  bool weighted = false, untagged = false;
+  for (const auto& im : images) {
+    if (!canon_or_toshiba(im.file->header.manufacturer)) return images;
+    weighted |= im.frame->b_value.value_or(0) > 0;
+    untagged |= !im.frame->b_value.has_value();
+  }
+  if (!weighted || !untagged) return images;
+  for (auto& im : images) {
+    if (im.frame->b_value) continue;
+    patched.push_back(*im.frame);
+    patched.back().b_value = 0.0;
+    patched.back().b_value_source = "none on a Canon/Toshiba image of a series with b > 0: b = 0 (dcm2niix Canon notes)";
+    im.frame = &patched.back();
+  }
+  return images;
+}
+
 }  // namespace
 
 SplitResult split_series(const std::vector<const FileRecord*>& files) {
@@ -270,6 +301,7 @@ SplitResult split_series(const std::vector<const FileRecord*>& files) {
     for (const auto& fr : f->frames) images.push_back({f, &fr});
   }
   if (images.empty()) return std::move(sp.out);
+  images = canon_b0_images(std::move(images), sp.patched_frames);
 
   // Which key members vary within this series decides which ones are set.
   std::set<std::pair<int, double>> echoes;

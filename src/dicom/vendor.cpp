@@ -98,6 +98,17 @@ std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufactur
   if (contains(manufacturer, "PHILIPS")) {
     if (auto v = get_private_number(ds, DcmTagKey(0x2001, 0x1003), 'f')) return BValue{*v, tag_name(0x2001, 0x1003)};
   }
+  // Canon classic DICOM no longer fills (0018,9087): the b-value and gradient are in ImageComments as
+  // "b=1500(0.445,0.000,0.895)" (dcm2niix Canon/README.md; dcm_qa_canon).
+  if (contains(manufacturer, "CANON") || contains(manufacturer, "TOSHIBA")) {
+    const std::string comment = trim(get_string(ds, DCM_ImageComments));
+    if (comment.size() > 2 && (comment[0] == 'b' || comment[0] == 'B') && comment[1] == '=') {
+      char* end = nullptr;
+      const double b = std::strtod(comment.c_str() + 2, &end);
+      if (end != comment.c_str() + 2 && std::isfinite(b) && b >= 0 && b < 100000 && (*end == '(' || *end == '\0' || *end == ' '))
+        return BValue{b, "(0020,4000) ImageComments"};
+    }
+  }
   if (contains(manufacturer, "UIH") || contains(manufacturer, "UNITED IMAGING")) {
     if (auto v = get_private_number(ds, DcmTagKey(0x0065, 0x1009), 'd')) return BValue{*v, tag_name(0x0065, 0x1009)};
   }

@@ -40,6 +40,8 @@ void write_slice(const fs::path& path, const FakeSlice& s) {
   if (s.echo_time) ds->putAndInsertString(DCM_EchoTime, std::to_string(*s.echo_time).c_str());
   if (s.echo_number) ds->putAndInsertString(DCM_EchoNumbers, std::to_string(*s.echo_number).c_str());
   if (s.b_value) ds->putAndInsertFloat64(DCM_DiffusionBValue, *s.b_value);
+  if (!s.manufacturer.empty()) ds->putAndInsertString(DCM_Manufacturer, s.manufacturer.c_str());
+  if (!s.image_comments.empty()) ds->putAndInsertString(DCM_ImageComments, s.image_comments.c_str());
   ds->putAndInsertString(DCM_RescaleSlope, std::to_string(s.slope).c_str());
   ds->putAndInsertString(DCM_RescaleIntercept, std::to_string(s.intercept).c_str());
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(s.rows));

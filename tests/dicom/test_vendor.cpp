@@ -6,10 +6,15 @@
 #include <dcmtk/dcmdata/dcvrobow.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <set>
+#include <string>
 #include <cstring>
 
+#include "dicom/dicom_fixtures.hpp"
 #include "dicom/vendor.hpp"
+#include "mpmri/dicom.hpp"
 
 using namespace mpmri::dicom;
 
@@ -78,6 +83,32 @@ TEST(dicomVendor, GeSlopIntegerIsNoBValueOutsideDiffusion) {
   }
 }
 
+// Canon classic DICOM: "b=1500(0.445,0.000,0.895)" in ImageComments, (0018,9087) empty (dcm2niix Canon/README.md).
+TEST(dicomVendor, CanonImageCommentsBValue) {
+  DcmDataset ds;
+  ds.putAndInsertString(DCM_ImageComments, "b=1500(0.445,0.000,0.895)");
+  auto b = classic_b_value(&ds, "CANON_MEC");
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(b->value, 1500);
+  EXPECT_EQ(b->source, "(0020,4000) ImageComments");
+  EXPECT_FALSE(classic_b_value(&ds, "SIEMENS")) << "a comment is read as a b-value only for Canon/Toshiba";
+  for (const char* text : {"b=abc", "liver b=800", "b=", "b=800 mm"}) {
+    DcmDataset other;
+    other.putAndInsertString(DCM_ImageComments, text);
+    auto got = classic_b_value(&other, "TOSHIBA_MEC");
+    if (std::string(text) == "b=800 mm") {
+      ASSERT_TRUE(got) << text;
+      EXPECT_DOUBLE_EQ(got->value, 800);
+    } else {
+      EXPECT_FALSE(got) << text;
+    }
+  }
+  DcmDataset both;
+  both.putAndInsertFloat64(DCM_DiffusionBValue, 1000);
+  both.putAndInsertString(DCM_ImageComments, "b=1500(0.445,0.000,0.895)");
+  EXPECT_DOUBLE_EQ(classic_b_value(&both, "TOSHIBA_MEC")->value, 1000) << "the standard tag wins";
+}
+
 TEST(dicomVendor, StandardTagWinsOverPrivate) {
   DcmDataset ds;
   ds.putAndInsertFloat64(DCM_DiffusionBValue, 50);
@@ -118,4 +149,35 @@ TEST(dicomVendor, MalformedCsaGivesNothing) {
   auto truncated = csa2("B_value", "800");
   truncated.resize(truncated.size() - 10);
   EXPECT_NO_THROW(parse_csa(truncated));
+}
+
+// Toshiba/Canon write DiffusionBValue only on images with a diffusion gradient (dcm2niix Canon/README.md): in
+// their DWI series the untagged images are the b = 0 volume. Another vendor's untagged image stays without b.
+TEST(dicomVendorSplit, CanonB0ImagesWithoutBValueAreBZero) {
+  for (const std::string vendor : {"TOSHIBA_MEC", "CANON_MEC", "SIEMENS"}) {
+    mpmri::test::TempDir t;
+    int instance = 1;
+    for (std::optional<double> b : {std::optional<double>(), std::optional<double>(800.0)})
+      for (int z = 0; z < 3; ++z) {
+        mpmri::test::FakeSlice s;
+        s.series_uid = "1.2.3.4.7";
+        s.manufacturer = vendor;
+        s.instance = instance++;
+        s.position = std::array<double, 3>{0, 0, double(z)};
+        s.b_value = b;
+        s.echo_time = 70;
+        mpmri::test::write_slice(t.path / ("im" + std::to_string(s.instance) + ".dcm"), s);
+      }
+    auto r = mpmri::scan_folders({t.path.string()});
+    ASSERT_EQ(r.studies.size(), 1u) << vendor;
+    ASSERT_EQ(r.studies[0].series.size(), 1u) << vendor;
+    const auto& vols = r.studies[0].series[0].volumes;
+    ASSERT_EQ(vols.size(), 2u) << vendor;
+    std::set<std::string> bs;
+    for (const auto& v : vols) bs.insert(v.b_value() ? std::to_string(std::lround(*v.b_value())) : "none");
+    if (vendor == "SIEMENS")
+      EXPECT_EQ(bs, (std::set<std::string>{"none", "800"})) << "only Canon/Toshiba omit b = 0 by design";
+    else
+      EXPECT_EQ(bs, (std::set<std::string>{"0", "800"})) << vendor;
+  }
 }
