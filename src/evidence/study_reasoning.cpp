@@ -43,11 +43,16 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
   // Echoes of one series are one acquisition even where each echo has its own ProtocolName (CHAOS:
   // T1DUAL_InPhase / T1DUAL_OutPhase in one series), so echo times are also gathered per series UID.
   std::map<std::string, std::set<long>> tes_in_series;
+  // One acquisition repeated or split into series shares its names, matrix, TR and sequence type. Names alone
+  // are not enough: GE writes the exam's protocol, the same for every series of the study, in ProtocolName, and
+  // de-identification blanks SeriesDescription, so two series of the same matrix could be "one family" by name
+  // (a T2 and a dual-echo GRE, whose TEs then read as a four-echo series).
   auto family = [](const VolumeInfo& v) {
     const auto& h = v.header;
     if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
     return h.study_uid + "|" + h.series_description + "|" + h.protocol_name + "|" + std::to_string(v.matrix[0]) + "x" +
-           std::to_string(v.matrix[1]);
+           std::to_string(v.matrix[1]) + "|TR " + (h.repetition_time_ms ? std::to_string(std::lround(*h.repetition_time_ms * 10)) : "?") +
+           "|" + h.scanning_sequence;
   };
   for (const auto& v : volumes) {
     const auto& h = v.info.header;

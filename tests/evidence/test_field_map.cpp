@@ -187,3 +187,31 @@ TEST(FieldMap, OlderParameterFileGetsBuiltInStrengthOfNewRules) {
   EXPECT_DOUBLE_EQ(p.threshold_header, 0.2);
   EXPECT_TRUE(p.calibrated);
 }
+
+// GE writes the exam's protocol in ProtocolName, the same on every series of a study (the real CPTAC
+// 'Ax T1 DualEcho' holds '.A- Jama Brzuszna  AGA (', dcm_qa_ge's DWI 'Brain Advanced Sequences'). With the
+// descriptions blanked by de-identification, a T2 spin echo and two single-echo GRE series of the same matrix
+// share every name: they are still three acquisitions, and the GRE pair at 2.3/4.6 ms (1.5 T) stays in/opposed.
+TEST(FieldMap, ExamLevelProtocolNameJoinsNoAcquisitions) {
+  auto opp = gre("gre-opp", 2.3, 4), in = gre("gre-in", 4.6, 5);
+  auto t2 = volume("t2", 3);
+  t2.info.header.scanning_sequence = "SE";
+  t2.info.header.repetition_time_ms = 4000;
+  t2.info.header.echo_time_ms = 85;
+  auto dwi = mpmri::test::dwi("dwi", 800);
+  dwi.info.header.echo_time_ms = 60;
+  for (auto* v : {&opp, &in, &t2, &dwi}) {
+    v->info.header.field_strength_t = 1.5;
+    v->info.header.series_description.clear();
+    v->info.header.protocol_name = ".A- Jama Brzuszna  AGA (";
+    v->info.header.manufacturer = "GE MEDICAL SYSTEMS";
+    v->info.header.body_part = "ABDOMEN";
+    v->info.matrix = {96, 84};
+  }
+  std::vector<Label> builtin;
+  std::vector<std::string> ev;
+  auto labels = header_labels_both({opp, in, t2, dwi}, &builtin, &ev);
+  EXPECT_EQ(builtin[0], Label::T1WI_Opp) << ev[0];
+  EXPECT_EQ(builtin[1], Label::T1WI_In) << ev[1];
+  EXPECT_FALSE(has_text(ev[0], "echo times: a multi-echo")) << ev[0];
+}
