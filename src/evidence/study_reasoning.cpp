@@ -43,17 +43,18 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
   // Echoes of one series are one acquisition even where each echo has its own ProtocolName (CHAOS:
   // T1DUAL_InPhase / T1DUAL_OutPhase in one series), so echo times are also gathered per series UID.
   std::map<std::string, std::set<long>> tes_in_series;
-  // One acquisition repeated or split into series shares its names, matrix, TR and sequence type. Names alone
-  // are not enough: GE writes the exam's protocol, the same for every series of the study, in ProtocolName, and
-  // de-identification blanks SeriesDescription, so two series of the same matrix could be "one family" by name
-  // (a T2 and a dual-echo GRE, whose TEs then read as a four-echo series).
   auto family = [](const VolumeInfo& v) {
     const auto& h = v.header;
     if (h.series_description.empty() && h.protocol_name.empty()) return h.series_uid;
     return h.study_uid + "|" + h.series_description + "|" + h.protocol_name + "|" + std::to_string(v.matrix[0]) + "x" +
-           std::to_string(v.matrix[1]) + "|TR " + (h.repetition_time_ms ? std::to_string(std::lround(*h.repetition_time_ms * 10)) : "?") +
-           "|" + h.scanning_sequence;
+           std::to_string(v.matrix[1]);
   };
+  // Echo times count within the family and the same ScanningSequence. Names alone do not single out an
+  // acquisition: GE writes the exam's protocol, the same on every series of the study, in ProtocolName, and
+  // de-identification blanks SeriesDescription, so a T2 (SE), a DWI (EP\SE) and a dual-echo GRE of one matrix
+  // are one family by name, and their TEs read as a four-echo GRE. b-values still count over the whole family:
+  // a Philips DWI exported as one series per b-value may carry the sequence tags in one form and not the other.
+  auto echo_family = [&family](const VolumeInfo& v) { return family(v) + "|" + v.header.scanning_sequence; };
   for (const auto& v : volumes) {
     const auto& h = v.info.header;
     const std::string key = family(v.info);
@@ -65,7 +66,7 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
     }
     auto te = v.info.echo_time_ms();
     if (te && *te > 0) {  // TE 0: a computed map, not an echo
-      tes[key].insert(std::lround(*te * 100));
+      tes[echo_family(v.info)].insert(std::lround(*te * 100));
       tes_in_series[h.series_uid].insert(std::lround(*te * 100));
     }
     if (ctx.field_map_sibling.empty()) {
@@ -73,13 +74,11 @@ std::vector<SeriesContext> series_contexts(const std::vector<VolumeResult>& volu
       if (!type.empty()) ctx.field_map_sibling = type + " in " + series_name(h);
     }
   }
-  for (auto& [uid, ctx] : by_series) {
-    ctx.b_count = static_cast<int>(bs[uid].size());
-    for (long t : tes[uid]) ctx.echo_times.push_back(t / 100.0);
-  }
+  for (auto& [uid, ctx] : by_series) ctx.b_count = static_cast<int>(bs[uid].size());
   std::vector<SeriesContext> out;
   for (const auto& v : volumes) {
     out.push_back(by_series[family(v.info)]);
+    for (long t : tes[echo_family(v.info)]) out.back().echo_times.push_back(t / 100.0);
     const auto& own = tes_in_series[v.info.header.series_uid];
     if (own.size() > out.back().echo_times.size()) {
       out.back().echo_times.clear();
