@@ -15,7 +15,7 @@ The CHAOS T2-SPIR truth rows name each file by its absolute path, the series UID
 file without a sidecar (docs/nifti.md); label_N.nii.gz (organ masks) are not images and are not passed.
 
 Usage: scripts/real_eval.py [--build build] [--mode image|header|fusion] [--model models/default.pt]
-                            [--shared ../shared] [--out /tmp/mpmri-real-eval] [--jobs 0]
+                            [--shared ../shared] [--out /tmp/mpmri-real-eval] [--jobs 0] [--fusion-params F]
 Writes OUT/summary.json and OUT/summary.csv (one row per source and one "overall"), plus each run and its
 evaluation under OUT/<source>/. Exit 0 when every run and evaluation completed, 2 for a missing
 ../shared, build or model, 1 when a run or evaluation failed.
@@ -80,6 +80,8 @@ def classify(cli, inputs, out, args):
            "--jobs", str(args.jobs)]
     if args.mode != "header":
         cmd += ["--model", args.model]
+    if getattr(args, "fusion_params", None):
+        cmd += ["--fusion-params", args.fusion_params]
     rc = subprocess.run(cmd).returncode
     if rc not in (0, 3):  # 3: some files failed, the rest is in the output (README "Exit codes")
         print(f"real_eval: classify exited {rc}: {' '.join(cmd)}", file=sys.stderr)
@@ -115,6 +117,7 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"), help="the shared data folder")
     ap.add_argument("--out", default="/tmp/mpmri-real-eval")
     ap.add_argument("--jobs", type=int, default=0)
+    ap.add_argument("--fusion-params", help="JSON file of fusion parameters (default: the build's data/fusion_params.json)")
     args = ap.parse_args()
 
     shared = os.path.abspath(args.shared)

@@ -87,6 +87,9 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
       continue;
     }
     const bool no_image = !v.image_probs && mode != Mode::Header;
+    // Fusion with a silent header is the image model alone (fuse() gives its probabilities untempered): it is
+    // decided as image mode decides, with the image threshold.
+    const bool image_alone = mode == Mode::Fusion && v.image_probs && header_is_silent(v.header);
     const int best = argmax(v.fused);
     double support = v.fused[best];
     if (chained[i] && is_dce(label_from_index(best)))
@@ -100,12 +103,14 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
       v.label = Label::Other;
       v.confidence = v.fused[index_of(Label::Other)];
       decision_notes[i] = "no header rule speaks for any class: Other";
-    } else if (label_from_index(best) != Label::Other && support < threshold) {
+    } else if (label_from_index(best) != Label::Other && support < (image_alone ? params.threshold_image : threshold)) {
+      const double used = image_alone ? params.threshold_image : threshold;
       v.label = Label::Other;
       v.confidence = 1 - support;
       decision_notes[i] = "no class supported: best " + std::string(kLabelNames[best]) + " " +
                           (support != v.fused[best] ? "(DCE family) " : "") + fmt(support, 2) +
-                          " < threshold " + fmt(threshold, 2) + (params.calibrated ? "" : " (uncalibrated)");
+                          " < threshold " + fmt(used, 2) + (image_alone ? " (image alone: the header is silent)" : "") +
+                          (params.calibrated ? "" : " (uncalibrated)");
     } else {
       v.label = label_from_index(best);
       v.confidence = v.fused[best];

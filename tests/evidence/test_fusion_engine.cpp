@@ -59,15 +59,37 @@ TEST(Fusion, ImageModeIsArgmaxOfImageProbabilities) {
 }
 
 TEST(Fusion, FlatPosteriorFallsBelowTheOtherThreshold) {
-  std::vector<VolumeResult> vs = {deidentified("a")};
-  vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.3);
+  // A header that speaks, weakly and evenly for two classes (a T2 spin echo, FS not recorded): the fused
+  // posterior is held to the fusion threshold.
+  auto t2 = [] {
+    auto v = test::volume("t2");
+    v.info.header.scanning_sequence = "SE";
+    v.info.header.repetition_time_ms = 4000;
+    v.info.header.echo_time_ms = 85;
+    return v;
+  };
+  std::vector<VolumeResult> vs = {t2()};
+  vs[0].image_probs = test::probs(Label::DWI_HighB, 0.3);
   test::prior_engine().decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::Other);
-  EXPECT_NE(vs[0].evidence.find("best T2WI_Fs 0.3 < threshold 0.35 (uncalibrated)"), std::string::npos) << vs[0].evidence;
-  // Just above the threshold the image label stands.
-  vs[0].image_probs = test::probs(Label::T2WI_Fs, 0.36);
-  test::prior_engine().decide_study(vs, Mode::Fusion);
-  EXPECT_EQ(vs[0].label, Label::T2WI_Fs);
+  EXPECT_EQ(vs[0].label, Label::Other) << vs[0].evidence;
+  EXPECT_NE(vs[0].evidence.find("< threshold 0.35 (uncalibrated)"), std::string::npos) << vs[0].evidence;
+}
+
+// With a silent header, fusion is the image model alone, decided as image mode decides: its probabilities
+// untempered by image_weight and its own threshold (docs/decision.md).
+TEST(Fusion, SilentHeaderIsDecidedAsImageMode) {
+  const std::string params = write_temp("silent_params.json", R"({"calibrated": true, "provenance": "test", "rules": {},
+      "image_weight": 0.2, "other_threshold": {"image": 0.5, "header": 0.5, "fusion": 0.35}})");
+  for (double p : {0.3, 0.45, 0.55, 0.9}) {
+    std::vector<VolumeResult> fused = {deidentified("a")}, image = {deidentified("a")};
+    fused[0].image_probs = image[0].image_probs = test::probs(Label::T2WI_Fs, p);
+    DecisionEngine engine(DecisionConfig{test::prior_keyword_rules(), params});
+    engine.decide_study(fused, Mode::Fusion);
+    engine.decide_study(image, Mode::Image);
+    EXPECT_EQ(fused[0].label, image[0].label) << p << ": " << fused[0].evidence;
+    EXPECT_NEAR(fused[0].confidence, image[0].confidence, 1e-9) << p;
+    EXPECT_EQ(fused[0].label, p >= 0.5 ? Label::T2WI_Fs : Label::Other) << p << ": " << fused[0].evidence;
+  }
 }
 
 TEST(Fusion, DecisiveHeaderOverridesImageAndHeaderCorrectsAWrongImage) {
