@@ -261,7 +261,9 @@ std::vector<Image> canon_b0_images(std::vector<Image> images, std::deque<FrameRe
   }
   if (!weighted || !untagged) return images;
   for (auto& im : images) {
-    if (im.frame->b_value) continue;
+    // A derived image without b in a DWI series is a map (ADC, exponential ADC), not the b = 0 acquisition.
+    const bool derived = !im.frame->image_type.empty() && im.frame->image_type[0] == "DERIVED";
+    if (im.frame->b_value || derived) continue;
     patched.push_back(*im.frame);
     patched.back().b_value = 0.0;
     patched.back().b_value_source = "none on a Canon/Toshiba image of a series with b > 0: b = 0 (dcm2niix Canon notes)";

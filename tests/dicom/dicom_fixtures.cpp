@@ -42,6 +42,7 @@ void write_slice(const fs::path& path, const FakeSlice& s) {
   if (s.b_value) ds->putAndInsertFloat64(DCM_DiffusionBValue, *s.b_value);
   if (!s.manufacturer.empty()) ds->putAndInsertString(DCM_Manufacturer, s.manufacturer.c_str());
   if (!s.image_comments.empty()) ds->putAndInsertString(DCM_ImageComments, s.image_comments.c_str());
+  if (!s.image_type.empty()) ds->putAndInsertString(DCM_ImageType, s.image_type.c_str());
   ds->putAndInsertString(DCM_RescaleSlope, std::to_string(s.slope).c_str());
   ds->putAndInsertString(DCM_RescaleIntercept, std::to_string(s.intercept).c_str());
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(s.rows));

@@ -19,7 +19,7 @@ struct FakeSlice {
   std::array<double, 6> orientation{1, 0, 0, 0, 1, 0};
   std::optional<double> echo_time, b_value;
   std::optional<int> echo_number;
-  std::string manufacturer, image_comments;  // written when not empty
+  std::string manufacturer, image_comments, image_type;  // written when not empty
   std::string acquisition_time = "101010.0";
   double slope = 1, intercept = 0;
   bool pixel_data = true;

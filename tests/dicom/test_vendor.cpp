@@ -181,3 +181,27 @@ TEST(dicomVendorSplit, CanonB0ImagesWithoutBValueAreBZero) {
       EXPECT_EQ(bs, (std::set<std::string>{"0", "800"})) << vendor;
   }
 }
+
+// The b = 0 reading is for acquired images: a derived map stored without b in the same Canon series (an ADC or
+// exponential ADC) keeps no b-value.
+TEST(dicomVendorSplit, CanonDerivedMapWithoutBValueIsNotBZero) {
+  mpmri::test::TempDir t;
+  int instance = 1;
+  for (int kind = 0; kind < 2; ++kind)
+    for (int z = 0; z < 3; ++z) {
+      mpmri::test::FakeSlice s;
+      s.series_uid = "1.2.3.4.8";
+      s.manufacturer = "CANON_MEC";
+      s.instance = instance++;
+      s.position = std::array<double, 3>{0, 0, double(z)};
+      s.echo_time = 70;
+      if (kind == 0) s.b_value = 1000.0, s.image_type = "ORIGINAL\\PRIMARY\\OTHER";
+      else s.image_type = "DERIVED\\PRIMARY\\ADC";
+      mpmri::test::write_slice(t.path / ("im" + std::to_string(s.instance) + ".dcm"), s);
+    }
+  auto r = mpmri::scan_folders({t.path.string()});
+  ASSERT_EQ(r.studies.size(), 1u);
+  std::set<std::string> bs;
+  for (const auto& v : r.studies[0].series.at(0).volumes) bs.insert(v.b_value() ? std::to_string(std::lround(*v.b_value())) : "none");
+  EXPECT_EQ(bs, (std::set<std::string>{"none", "1000"}));
+}
