@@ -27,6 +27,7 @@ struct ClassifyOptions {
   // studies it holds unchanged. --shard I/N classifies one part of the archive.
   std::string shard = "1/1";
   bool fresh = false;                // forget the ledger: classify everything anew
+  bool whole_studies = true;         // read every StudyInstanceUID first: a study spread over folders is one study
   int refresh_seconds = 300;         // rewrite the outputs from the ledger at most this often during a run
 };
 

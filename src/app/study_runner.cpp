@@ -171,7 +171,9 @@ Outcome run_classify(const ClassifyOptions& options) {
 
   ScanOptions scan_options;
   scan_options.threads = threads;
-  StudySource source(options.inputs, scan_options, [&](std::vector<std::string>& files) { archive.select_files(files); });
+  StudySource source(
+      options.inputs, scan_options, [&](std::vector<std::string>& files) { archive.select_files(files); },
+      options.whole_studies);
   // A resumed run's report must show the studies of earlier runs too: it is rebuilt from the outputs at the end.
   std::unique_ptr<HtmlReport> html;
   if (!options.report_html.empty() && archive.studies_kept() == 0)

@@ -1,5 +1,8 @@
 #include "study_source.hpp"
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
@@ -7,7 +10,8 @@
 
 namespace mpmri {
 
-StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select)
+StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select,
+                         bool whole_studies)
     : options_(options) {
   std::vector<std::string> files = list_files(inputs, skipped_);
   if (select) select(files);
@@ -18,6 +22,21 @@ StudySource::StudySource(const std::vector<std::string>& inputs, const ScanOptio
     std::sort(list.begin(), list.end());
     folders_.push_back(std::move(list));
   }
+  if (whole_studies) find_last_folders();
+}
+
+void StudySource::find_last_folders() {
+  std::vector<std::pair<std::size_t, const std::string*>> all;
+  for (std::size_t k = 0; k < folders_.size(); ++k)
+    for (const auto& f : folders_[k]) all.emplace_back(k, &f);
+  std::vector<std::optional<std::string>> uids(all.size());
+  tbb::task_arena arena(options_.threads > 0 ? options_.threads : tbb::task_arena::automatic);
+  arena.execute([&] { tbb::parallel_for(std::size_t(0), all.size(), [&](std::size_t i) { uids[i] = read_study_uid(*all[i].second); }); });
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (uids[i]) {
+      auto& last = last_folder_[*uids[i]];
+      last = std::max(last, all[i].first);
+    }
 }
 
 void StudySource::merge(Study&& study, std::vector<std::string>& touched) {
@@ -53,7 +72,9 @@ void StudySource::scan_next_folder() {
   for (auto& study : scan.studies) merge(std::move(study), touched);
   std::vector<std::string> still_pending;
   for (auto& uid : pending_order_) {
-    if (std::find(touched.begin(), touched.end(), uid) != touched.end()) {
+    auto last = last_folder_.find(uid);
+    const bool more_to_come = last != last_folder_.end() && last->second >= next_folder_;
+    if (more_to_come || std::find(touched.begin(), touched.end(), uid) != touched.end()) {
       still_pending.push_back(uid);
     } else {
       ready_.push_back(std::move(pending_[uid]));

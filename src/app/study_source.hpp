@@ -3,7 +3,9 @@
 // scanned one at a time in sorted order, and a study is handed out as soon as a folder holding
 // DICOM files brings none of its files (archives keep a study's series in neighbouring folders:
 // NBIA Study/Series/, scanner exports Study/, flat folders). A study whose files are spread over
-// distant folders comes out in parts; each part is still classified.
+// distant folders comes out in parts, each part classified, unless `whole_studies`: then every file's
+// StudyInstanceUID is read first (read_study_uid, one short header pass) and a study is held until the last
+// folder holding its files has been scanned.
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -19,7 +21,8 @@ class StudySource {
  public:
   // Narrows the listed files before any header is read (--shard, and resuming from the archive ledger).
   using FileSelector = std::function<void(std::vector<std::string>& files)>;
-  StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select = {});
+  StudySource(const std::vector<std::string>& inputs, const ScanOptions& options, const FileSelector& select = {},
+              bool whole_studies = false);
 
   // The next complete study, or nullopt when the archive is exhausted.
   std::optional<Study> next();
@@ -34,12 +37,14 @@ class StudySource {
 
  private:
   void scan_next_folder();
+  void find_last_folders();
   void merge(Study&& study, std::vector<std::string>& touched);
   void claim_failures(Study& study);  // moves the unclaimed failures of its UID into it
 
   ScanOptions options_;
   std::vector<std::vector<std::string>> folders_;  // files per folder, folders in sorted order
   std::size_t next_folder_ = 0;
+  std::map<std::string, std::size_t> last_folder_;  // whole_studies: study UID -> last folder index holding its files
   std::map<std::string, Study> pending_;            // by study UID
   std::vector<std::string> pending_order_;
   std::vector<Study> ready_;

@@ -34,6 +34,10 @@ void add_classify_command(CLI::App& app, CommandSlot& slot) {
   sub->add_option("--shard", opts->shard,
                   "Classify part I of N of the archive (by top-level folder; merge the N outputs with `merge`)")
       ->capture_default_str();
+  sub->add_flag("--whole-studies,!--no-whole-studies", opts->whole_studies,
+                "Read every file's StudyInstanceUID first (default), so that a study whose files lie in distant "
+                "folders is classified as one study; --no-whole-studies streams folder by folder without that "
+                "pass (docs/archives.md)");
   sub->add_flag("--fresh", opts->fresh,
                 "Forget the ledger of an earlier run into the output folder (by default its finished studies are kept)");
   sub->add_option("--refresh-seconds", opts->refresh_seconds,

@@ -1,4 +1,7 @@
 // Folder walk and header scan: per-file problems become SkippedFile entries, never exceptions.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -169,6 +172,18 @@ ScanResult scan_files(const std::vector<std::string>& listed_files, const ScanOp
   for (const auto& s : result.skipped) spdlog::debug("skipped {}: {}", s.path, s.reason);
   mark_errors(result.skipped);
   return result;
+}
+
+std::optional<std::string> read_study_uid(const std::string& path) {
+  dicom::init_dcmtk();
+  DcmFileFormat ff;
+  // Stop at SeriesInstanceUID (0020,000E), the element after the study's: no pixel data, no sequences beyond.
+  if (ff.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
+                          DCM_SeriesInstanceUID).bad())
+    return std::nullopt;
+  OFString uid;
+  if (ff.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, uid).bad() || uid.empty()) return std::nullopt;
+  return std::string(uid.c_str());
 }
 
 ScanResult scan_folders(const std::vector<std::string>& roots, const ScanOptions& options) {

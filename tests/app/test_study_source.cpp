@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "app/study_source.hpp"
 #include "dicom/dicom_fixtures.hpp"
@@ -158,4 +159,38 @@ TEST(ClassifyStudy, ModelFailureFailsTheStudysVolumesWithTheReason) {
   EXPECT_NE(r.volumes[0].reason.find("CUDA out of memory"), std::string::npos) << r.volumes[0].reason;
   ASSERT_EQ(r.series.size(), 1u);
   EXPECT_EQ(r.series[0].status, VolumeStatus::Failed);
+}
+
+// A study whose series lie in distant folders (another study's folder sorts between them) comes out in two parts
+// by default, and as one study with --whole-studies (every StudyInstanceUID read first).
+TEST(StudySource, WholeStudiesJoinsAStudySpreadOverDistantFolders) {
+  TempDir t;
+  write_series(t.path / "a-first-part", "1.9.5", "1.9.5.1");
+  write_series(t.path / "m-other-study", "1.9.6", "1.9.6.1");
+  write_series(t.path / "z-second-part", "1.9.5", "1.9.5.2");
+  fs::create_directories(t.path / "n-no-dicom");
+  std::ofstream(t.path / "n-no-dicom" / "notes.txt") << "not DICOM";
+  {
+    StudySource streaming({t.path.string()}, {});
+    auto studies = drain(streaming);
+    ASSERT_EQ(studies.size(), 3u);
+    EXPECT_EQ(studies[0].study_uid, "1.9.5");
+    EXPECT_EQ(studies[0].series.size(), 1u);
+  }
+  StudySource whole({t.path.string()}, {}, {}, true);
+  auto studies = drain(whole);
+  ASSERT_EQ(studies.size(), 2u);
+  std::map<std::string, size_t> series;
+  for (const auto& s : studies) series[s.study_uid] = s.series.size();
+  EXPECT_EQ(series, (std::map<std::string, size_t>{{"1.9.5", 2u}, {"1.9.6", 1u}}));
+  EXPECT_EQ(studies[0].study_uid, "1.9.6") << "the other study is handed out first, not held back";
+}
+
+TEST(StudySource, ReadStudyUidReadsDicomAndNothingElse) {
+  TempDir t;
+  write_series(t.path, "1.9.7", "1.9.7.1");
+  std::ofstream(t.path / "notes.txt") << "not DICOM";
+  EXPECT_EQ(read_study_uid((t.path / "1.9.7.1_0.dcm").string()).value_or(""), "1.9.7");
+  EXPECT_FALSE(read_study_uid((t.path / "notes.txt").string()));
+  EXPECT_FALSE(read_study_uid((t.path / "missing.dcm").string()));
 }

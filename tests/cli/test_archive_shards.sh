@@ -33,4 +33,15 @@ run -o "$work/shard2-other" --shard 2/3 --fusion-params "$src/data/fusion_params
 check "merge refuses shards made with other parameters" expect_refusal "fusion_params_sha256" "$work/shard1" "$work/shard2-other" "$work/shard3" -o "$work/m4"
 run -o "$work/shard1" --shard 2/3 >/dev/null 2>&1; rc=$?
 check "a shard folder is not resumed as another shard (2)" test $rc -eq 2
+
+# A study whose series lie in distant folders: one study by default (every StudyInstanceUID read first), in
+# parts with --no-whole-studies.
+mkdir -p "$work/spread" && cp -r "$work/archive/study_000000" "$work/archive/study_000001" "$work/spread/"
+mkdir -p "$work/spread/zz-moved" && mv "$work/spread/study_000000/s1" "$work/spread/zz-moved/"
+entries() { /usr/bin/python3 -c "import json,sys; s=[x['study_uid'] for x in json.load(open(sys.argv[1]))['studies']]; print(len(s), len(set(s)))" "$1/results.json"; }
+"$classify" --log-level warn classify "$work/spread" --mode header --no-progress -o "$work/spread-whole"
+"$classify" --log-level warn classify "$work/spread" --mode header --no-progress -o "$work/spread-parts" --no-whole-studies
+check "whole studies: 2 studies, each once" test "$(entries "$work/spread-whole")" = "2 2"
+check "--no-whole-studies: the spread study in two parts" test "$(entries "$work/spread-parts")" = "3 2"
+check "same volumes either way" test "$(rows_of "$work/spread-whole/volumes.csv")" -eq "$(rows_of "$work/spread-parts/volumes.csv")"
 finish
