@@ -1,6 +1,7 @@
 // Field-map acquisitions and the limits of the chemical-shift rule, on constructed headers, with the
 // built-in parameters and with a lenient header threshold such as calibration produces.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -19,7 +20,7 @@ bool has_text(const std::string& s, const std::string& part) { return s.find(par
 
 // Only the thresholds differ from the built-in parameters; rule strengths are filled in from them.
 std::string lenient_params() {
-  const std::string path = testing::TempDir() + "lenient_params.json";
+  const std::string path = testing::TempDir() + "lenient_params_" + std::to_string(::getpid()) + ".json";
   std::ofstream(path) << R"({"calibrated": true, "provenance": "test", "rules": {},
       "other_threshold": {"image": 0, "header": 0.2, "fusion": 0.35}})";
   return path;

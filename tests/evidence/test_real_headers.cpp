@@ -4,6 +4,7 @@
 // data leaves them). Set MPMRI_DUMP_EVIDENCE=1 to print every volume with its evidence (how the truth file
 // was checked).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -107,7 +108,7 @@ std::string calibrated_like_keyword_rules() {
     r["lr"] = other ? 2.0 : 9.5;
   }
   j["calibrated"] = true;
-  const std::string path = testing::TempDir() + "keyword_rules_calibrated_like.json";
+  const std::string path = testing::TempDir() + "keyword_rules_calibrated_like_" + std::to_string(::getpid()) + ".json";
   std::ofstream(path) << j.dump(1);
   return path;
 }
