@@ -1,9 +1,9 @@
 #include "dicom/splitter.hpp"
+#include "dicom/vendor.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -241,12 +241,6 @@ struct Splitter {
     }
   }
 };
-
-bool canon_or_toshiba(const std::string& manufacturer) {
-  std::string m;
-  for (char c : manufacturer) m += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return m.find("TOSHIBA") != std::string::npos || m.find("CANON") != std::string::npos;
-}
 
 // Toshiba and Canon write DiffusionBValue (0018,9087) (or, on Canon classic files, "b=" in ImageComments) only on
 // images with a diffusion gradient: in a series where some images carry b > 0, the b = 0 images carry no b-value

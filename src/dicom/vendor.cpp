@@ -82,6 +82,8 @@ bool ge_diffusion_acquisition(DcmItem* ds) {
   return psd.find("EPI") != std::string::npos || psd.find("DIFF") != std::string::npos;
 }
 
+bool canon_or_toshiba(const std::string& manufacturer) { return contains(manufacturer, "CANON") || contains(manufacturer, "TOSHIBA"); }
+
 std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufacturer) {
   if (auto v = get_number(ds, DCM_DiffusionBValue)) return BValue{*v, "(0018,9087)"};
   // GE fills slop_int_6..9 (0043,1039) on ordinary series too (a 2D dual-echo fgre holds [0, 32, 0, 0]): it is a
@@ -100,7 +102,7 @@ std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufactur
   }
   // Canon classic DICOM no longer fills (0018,9087): the b-value and gradient are in ImageComments as
   // "b=1500(0.445,0.000,0.895)" (dcm2niix Canon/README.md; dcm_qa_canon).
-  if (contains(manufacturer, "CANON") || contains(manufacturer, "TOSHIBA")) {
+  if (canon_or_toshiba(manufacturer)) {
     const std::string comment = trim(get_string(ds, DCM_ImageComments));
     if (comment.size() > 2 && (comment[0] == 'b' || comment[0] == 'B') && comment[1] == '=') {
       char* end = nullptr;

@@ -22,6 +22,9 @@ struct BValue {
 bool ge_diffusion_acquisition(DcmItem* ds);
 
 std::optional<BValue> classic_b_value(DcmItem* ds, const std::string& manufacturer);
+
+// Manufacturer names Canon or Toshiba (CANON_MEC, TOSHIBA_MEC), whose diffusion habits differ (vendor-quirks.md).
+bool canon_or_toshiba(const std::string& manufacturer);
 // Diffusion gradient direction when known (standard or vendor private); used to tell DWI directions apart.
 std::optional<std::array<double, 3>> classic_gradient(DcmItem* ds);
 

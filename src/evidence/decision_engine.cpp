@@ -68,8 +68,12 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
     pair_in_opposed(volumes, facts, params);
     derived_adc_from_dwi(volumes, facts, params);
   }
+  // image_weight tempers the image model against header evidence: on images unlike its training data (real
+  // scanners, other generators) it is confidently wrong where header facts hold. With nothing in the header to
+  // weigh it against, fusion is the image model alone and decides as image mode does (docs/decision.md).
+  auto image_alone = [&](const VolumeResult& v) { return mode == Mode::Fusion && v.image_probs && header_is_silent(v.header); };
   for (auto& v : volumes)
-    if (v.status == VolumeStatus::Ok) v.fused = fuse(v.image_probs, v.header, mode, params);
+    if (v.status == VolumeStatus::Ok) v.fused = fuse(v.image_probs, v.header, image_alone(v) ? Mode::Image : mode, params);
   std::vector<bool> chained(n, false);
   if (mode != Mode::Image) chained = assign_dce_phases(volumes, facts, params, study_notes);
 
@@ -87,9 +91,7 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
       continue;
     }
     const bool no_image = !v.image_probs && mode != Mode::Header;
-    // Fusion with a silent header is the image model alone (fuse() gives its probabilities untempered): it is
-    // decided as image mode decides, with the image threshold.
-    const bool image_alone = mode == Mode::Fusion && v.image_probs && header_is_silent(v.header);
+    const double volume_threshold = image_alone(v) ? params.threshold_image : threshold;
     const int best = argmax(v.fused);
     double support = v.fused[best];
     if (chained[i] && is_dce(label_from_index(best)))
@@ -103,13 +105,12 @@ void DecisionEngine::decide_study(std::vector<VolumeResult>& volumes, Mode mode)
       v.label = Label::Other;
       v.confidence = v.fused[index_of(Label::Other)];
       decision_notes[i] = "no header rule speaks for any class: Other";
-    } else if (label_from_index(best) != Label::Other && support < (image_alone ? params.threshold_image : threshold)) {
-      const double used = image_alone ? params.threshold_image : threshold;
+    } else if (label_from_index(best) != Label::Other && support < volume_threshold) {
       v.label = Label::Other;
       v.confidence = 1 - support;
       decision_notes[i] = "no class supported: best " + std::string(kLabelNames[best]) + " " +
                           (support != v.fused[best] ? "(DCE family) " : "") + fmt(support, 2) +
-                          " < threshold " + fmt(used, 2) + (image_alone ? " (image alone: the header is silent)" : "") +
+                          " < threshold " + fmt(volume_threshold, 2) + (image_alone(v) ? " (image alone: the header is silent)" : "") +
                           (params.calibrated ? "" : " (uncalibrated)");
     } else {
       v.label = label_from_index(best);

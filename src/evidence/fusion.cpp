@@ -35,17 +35,13 @@ LabelProbs fuse(const std::optional<LabelProbs>& image, const HeaderEvidence& he
     if (!image) return normalised(LabelProbs{});
     return normalised(*image);
   }
-  // image_weight tempers the image model against header evidence: on images unlike its training data (real
-  // scanners, other generators) the model is confidently wrong, while header facts hold. With nothing in the
-  // header to weigh it against, the image model's own probabilities are the posterior (docs/decision.md).
-  const double image_weight = mode == Mode::Fusion && header_is_silent(header) ? 1.0 : params.image_weight;
   // Work in logs: likelihood ratios of several decisive rules multiply to large numbers.
   std::array<double, kNumLabels> logp{};
   for (int i = 0; i < kNumLabels; ++i) {
     double prior = mode == Mode::Header ? 1.0 : params.prior[i];
     double hdr = std::max(header.likelihood[i], 1e-300);
     logp[i] = std::log(prior) + (mode == Mode::Header ? 1.0 : params.header_weight) * std::log(hdr);
-    if (mode == Mode::Fusion && image) logp[i] += image_weight * std::log(std::max((*image)[i], kFloor));
+    if (mode == Mode::Fusion && image) logp[i] += params.image_weight * std::log(std::max((*image)[i], kFloor));
   }
   double mx = *std::max_element(logp.begin(), logp.end());
   LabelProbs p{};
