@@ -21,41 +21,20 @@ CLI="$BUILD/src/cli/mpmri-classify" SYNTH="$BUILD/src/cli/mpmri-synth"
 SHARED=${SHARED:-$ROOT/../shared}
 mkdir -p "$WORK"
 
-gen() {  # gen DIR SEED DEID_FRACTION ANATOMY
-  [ -f "$WORK/$1/labels.csv" ] && return 0
-  rm -rf "$WORK/$1"
-  "$SYNTH" --out "$WORK/$1" --studies "$STUDIES" --seed "$2" --domain external --deidentify-fraction "$3" \
-    --anatomy "$4" --anatomy-dir "$SHARED" --jobs "$JOBS" --log-level warn
-}
+source "$ROOT/scripts/adapt_synth_lib.sh"
+gen() { adapt_gen "$WORK/$1" "$2" "$3" "$4" "$STUDIES"; }  # gen DIR SEED DEID_FRACTION ANATOMY
 adapt() {  # adapt SITE OUT BASE
   [ -f "$WORK/$2/adapted.pt" ] && return 0
   rm -rf "$WORK/$2"
   /usr/bin/time -f "adapt $1 -> $2: %e s wall, %M kB peak" "$CLI" --log-level warn adapt "$WORK/$1" -o "$WORK/$2" \
     --base "$3" --minutes "$MINUTES" --epochs "$EPOCHS" --epoch-samples 512 --jobs "$JOBS" --seed 1
 }
-score() {  # score EXPERIMENT SITE_B NAME MODEL
-  local run="$WORK/$1-runs/$3"
-  if [ ! -f "$run/eval/metrics.json" ]; then
-    rm -rf "$run"
-    "$CLI" --log-level warn classify "$WORK/$2" -o "$run/pred" --mode image --model "$4" --no-progress --jobs "$JOBS"
-    "$CLI" --log-level warn evaluate --pred "$run/pred" --truth "$WORK/$2/labels.csv" --out "$run/eval" >/dev/null
-  fi
-  /usr/bin/python3 - "$1" "$3" "$run/eval/metrics.json" >>"$WORK/summary.csv" <<'EOF'
-import json, sys
-j = json.load(open(sys.argv[3]))
-m = j["overall"]
-ci = j.get("ci95", {}).get("overall", {}).get("macro_f1", [None, None])
-print(",".join([sys.argv[1], sys.argv[2], f"{m['macro_f1']:.3f}", f"{ci[0]:.3f}" if ci[0] is not None else "",
-                f"{ci[1]:.3f}" if ci[1] is not None else "", f"{m['micro_f1']:.3f}", f"{m['accuracy']:.3f}", str(j["n"])]))
-EOF
+score() {  # score EXPERIMENT SITE_B NAME MODEL: one row of summary.csv
+  local f
+  read -r -a f <<<"$(adapt_score "$WORK/$1-runs/$3" "$WORK/$2" "$4")"
+  (IFS=,; echo "$1,$3,${f[*]}") >>"$WORK/summary.csv"
 }
-
-PREV="$WORK/prev-model/default.pt"
-if [ ! -f "$PREV" ]; then
-  mkdir -p "$WORK/prev-model"
-  git -C "$ROOT" show 58c9a8a:models/default.pt >"$PREV.tmp" && mv "$PREV.tmp" "$PREV"
-  git -C "$ROOT" show 58c9a8a:models/default.json >"$WORK/prev-model/default.json"
-fi
+PREV=$(adapt_prev_model "$WORK")
 
 gen ext-A 8101 0 phantom
 gen ext-B 8102 1 phantom

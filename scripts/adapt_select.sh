@@ -7,7 +7,8 @@
 #   E/F  external style, real-anatomy bodies, seeds 8401 / 8402; base = the phantom-only model (git 58c9a8a)
 # Recipes: default (lr 5e-4), --lr 1e-4, --replay, --replay --lr 1e-4.
 #   scripts/adapt_select.sh [BUILD_DIR] [WORK]        (defaults build/, /tmp/mpmri-adapt-select); resumable
-# Prints and appends to WORK/summary.txt: name, image-mode macro-F1 on the scored site, its 95% interval, accuracy.
+# Prints and appends to WORK/summary.txt: name, image-mode macro-F1 on the scored site, its 95% interval,
+# micro-F1, accuracy, volumes.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -15,24 +16,11 @@ W=${2:-/tmp/mpmri-adapt-select}
 JOBS=${JOBS:-2} SHARED=${SHARED:-$ROOT/../shared}
 CLI="$BUILD/src/cli/mpmri-classify" SYNTH="$BUILD/src/cli/mpmri-synth"
 mkdir -p "$W"
-PREV="$W/prev-model/default.pt"
-if [ ! -f "$PREV" ]; then
-  mkdir -p "$W/prev-model"
-  git -C "$ROOT" show 58c9a8a:models/default.pt >"$PREV.tmp" && mv "$PREV.tmp" "$PREV"
-  git -C "$ROOT" show 58c9a8a:models/default.json >"$W/prev-model/default.json"
-fi
-gen() {  # gen DIR SEED DEID_FRACTION ANATOMY
-  [ -f "$W/$1/labels.csv" ] || "$SYNTH" --out "$W/$1" --studies 12 --seed "$2" --domain external \
-    --deidentify-fraction "$3" --anatomy "$4" --anatomy-dir "$SHARED" --jobs "$JOBS" --log-level warn
-}
-score() {  # score NAME SITE MODEL
-  local run="$W/runs/$1"
-  if [ ! -f "$run/eval/metrics.json" ]; then
-    "$CLI" --log-level warn classify "$W/$2" -o "$run/pred" --mode image --model "$3" --no-progress --jobs "$JOBS"
-    "$CLI" --log-level warn evaluate --pred "$run/pred" --truth "$W/$2/labels.csv" --out "$run/eval" >/dev/null
-  fi
-  /usr/bin/python3 -c "import json; j=json.load(open('$run/eval/metrics.json')); c=j['ci95']['overall']['macro_f1']
-print('$1', round(j['overall']['macro_f1'], 3), [round(x, 3) for x in c], round(j['overall']['accuracy'], 3))" | tee -a "$W/summary.txt"
+source "$ROOT/scripts/adapt_synth_lib.sh"
+PREV=$(adapt_prev_model "$W")
+gen() { adapt_gen "$W/$1" "$2" "$3" "$4" 12; }  # gen DIR SEED DEID_FRACTION ANATOMY
+score() {  # score NAME SITE MODEL: "NAME macro-F1 ci_low ci_high micro-F1 accuracy volumes"
+  echo "$1 $(adapt_score "$W/runs/$1" "$W/$2" "$3")" | tee -a "$W/summary.txt"
 }
 recipe() {  # recipe NAME SITE SCORED BASE ARGS...
   local n=$1 site=$2 scored=$3 base=$4
